@@ -1,0 +1,1 @@
+"""ML maths study companion."""

@@ -1,0 +1,1 @@
+"""Thin platform adapters: they translate platform events to core calls and Replies back."""

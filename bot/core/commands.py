@@ -1,0 +1,278 @@
+"""The command registry: every command the bot understands, declared once, and the button actions."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from bot.core import learning, streaks
+from bot.core.markup import esc
+from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, TopicProgress
+from bot.core.registry import Arg, Registry
+from bot.core.service import NEXT_BUTTON, Ctx, UsageError, zone
+
+STREAK_WINDOW_DAYS = 400
+
+
+def build_registry() -> Registry:
+    r = Registry()
+    c = r.command
+
+    @c("start", "Welcome: how the bot works and what to do first")
+    async def start(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        t = ctx.catalog.track
+        topics = " → ".join(esc(x.title) for x in ctx.catalog.topics)
+        return Reply(
+            f"👋 Hi {esc(learner.display_name)}! I'm your study companion for **{esc(t.title)}**.\n\n"
+            f"The path: {topics}.\n\n"
+            "Each step is a short lesson with the best free videos and chapters, then practice questions I "
+            "check for you. Questions you found hard come back for review at the right time.\n\n"
+            "• /next — the one command you need: what to study now\n"
+            "• /progress — your streak and progress\n"
+            "• /topics — the map; /topic <name> to focus on one\n"
+            "• /help — every command\n\n"
+            "Ready? Press **Next**.",
+            buttons=((NEXT_BUTTON,),),
+        )
+
+    @c("help", "All commands, or one in detail", Arg("command", "a command name, e.g. next", "command", example="next"))
+    async def help_(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        name = a.get("command")
+        if name:
+            cmd = r.get(name)
+            assert cmd is not None
+            lines = [f"**/{cmd.name}** — {esc(cmd.help)}", "", f"Usage: `{cmd.usage}`"]
+            for arg in cmd.args:
+                req = "required" if arg.required else "optional"
+                lines.append(f"• `{arg.name}` ({req}): {esc(arg.help)}")
+            if cmd.details:
+                lines += ["", cmd.details]
+            if cmd.admin:
+                lines += ["", "_Organisers (admins) only._"]
+            return Reply("\n".join(lines))
+        lines = ["**Commands**"] + [f"`/{cmd.name}` — {esc(cmd.help)}" for cmd in r]
+        lines += ["", "Type `/help <command>` for details. Start with /next."]
+        return Reply("\n".join(lines))
+
+    @c("next", "What to study now: a lesson, a practice question or a due review")
+    async def next_(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        return await learning.next_step(ctx)
+
+    @c("done", "Mark the lesson you are on as studied, then practise")
+    async def done(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        if learner.lesson_unit:
+            return await learning.finish_lesson(ctx, learner.lesson_unit, "done")
+        if learner.open_prompt:
+            raise UsageError("A question is open: answer it, or use /hint, /solution or /skip.")
+        raise UsageError("There is no lesson open. Type /next to get one.")
+
+    @c("skip", "Skip the current lesson (you know it) or question (it comes back later)")
+    async def skip(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        return await learning.skip(ctx)
+
+    @c("answer", "Answer the open question", Arg("answer", "your answer, e.g. 3/4", "text", required=True, example="3/4"))
+    async def answer(ctx: Ctx, a: dict[str, Any]) -> list[Reply]:
+        return await learning.answer(ctx, a["answer"])
+
+    @c("hint", "A hint for the open question")
+    async def hint(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        return await learning.hint(ctx)
+
+    @c("solution", "Show the worked solution of the open question")
+    async def solution(ctx: Ctx, _: dict[str, Any]) -> list[Reply]:
+        return await learning.solution(ctx)
+
+    @c("topics", "The map: every topic and how far you are")
+    async def topics(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        states = await ctx.repo.unit_states(learner.id)
+        lines = [f"🗺 **{esc(ctx.catalog.track.title)}**", ""]
+        for i, t in enumerate(ctx.catalog.topics, 1):
+            done = sum(1 for u in t.units if states.get(u.id) and states[u.id].status in learning.CLOSED)
+            why = f" — _{esc(t.why)}_" if t.why else ""
+            focus = " ⭐ focus" if learner.focus_topic == t.id else ""
+            lines.append(f"{i}. **{esc(t.title)}** ({done}/{len(t.units)} units){why}{focus}")
+        lines += ["", "Type `/topic <name>` to see a topic's units and focus on it."]
+        return Reply("\n".join(lines), buttons=((NEXT_BUTTON,),))
+
+    @c("topic", "See a topic's units and make it your focus",
+       Arg("name", "a topic, e.g. linear algebra", "topic", required=True, example="calculus"))
+    async def topic(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        t = ctx.catalog.topic_by_id[a["name"]]
+        states = await ctx.repo.unit_states(learner.id)
+        await ctx.repo.update_learner(learner.id, focus_topic=t.id)
+        lines = [f"📚 **{esc(t.title)}**" + (f" — _{esc(t.why)}_" if t.why else ""), ""]
+        if t.description:
+            lines += [t.description.strip(), ""]
+        for u in t.units:
+            st = states.get(u.id)
+            mark = {"done": "✅", "skipped": "⏭", "learning": "▶"}.get(st.status if st else "", "○")
+            lines.append(f"{mark} {esc(u.title)} ({u.minutes} min)")
+        lines += ["", f"/next now starts with {esc(t.title)} (after any missing prerequisites)."]
+        return Reply("\n".join(lines), buttons=((NEXT_BUTTON,),))
+
+    @c("resources", "The videos and chapters for your current unit, or for a topic",
+       Arg("topic", "a topic, e.g. probability", "topic", example="probability"))
+    async def resources(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        if "topic" in a:
+            units = ctx.catalog.topic_by_id[a["topic"]].units
+        else:
+            learner = await ctx.learner()
+            states = await ctx.repo.unit_states(learner.id)
+            unit = learning.current_unit(ctx.catalog, states, learner.focus_topic)
+            if unit is None:
+                raise UsageError("You have finished every unit. Try `/resources <topic>` for a topic's links.")
+            units = (unit,)
+        lines: list[str] = []
+        for u in units:
+            lines.append(f"**{esc(u.title)}**")
+            lines += [f"• [{esc(x.title)}]({x.url})" + (f" — {x.note}" if x.note else "") for x in u.resources]
+            lines.append("")
+        return Reply("\n".join(lines).strip())
+
+    @c("progress", "Your streak, units done, accuracy and reviews due")
+    async def progress(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        snap = await progress_snapshot(ctx)
+        return Reply(progress_text(snap), chart=snap)
+
+    @c("settings", "Your settings; give a time zone to change it",
+       Arg("timezone", "an IANA time zone, e.g. Europe/Berlin", "timezone", example="Europe/Berlin"))
+    async def settings(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        if "timezone" in a:
+            await ctx.repo.update_learner(learner.id, timezone=a["timezone"])
+            learner = await ctx.refresh()
+        local = ctx.now.astimezone(zone(learner.timezone))
+        remind = f"daily at {learner.reminder_time}" if learner.reminder_time else "off"
+        return Reply(
+            "⚙️ **Your settings**\n"
+            f"• Time zone: `{learner.timezone}` (your time now: {local:%H:%M}, {local:%a %d %b})\n"
+            f"• Reminders: {remind}\n\n"
+            "Change the zone with `/settings Europe/Berlin`."
+        )
+
+    @c("export", "Download all your data as a JSON file")
+    async def export(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        data = await ctx.repo.export_learner(learner.id)
+        data["exported_at"] = ctx.now.isoformat()
+        blob = json.dumps(data, indent=2, ensure_ascii=False).encode()
+        return Reply("📦 Here is everything I store about you.",
+                     file=Attachment(f"mlmath-export-{learner.id}.json", blob, "application/json"))
+
+    @c("forget", "Delete all your data (asks to confirm)")
+    async def forget(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        await ctx.learner()
+        return Reply(
+            "⚠️ This deletes your progress, answers, streak and settings for good. Are you sure?",
+            buttons=((Button("Yes, delete everything", "fy", "danger"), Button("Cancel", "fn")),),
+        )
+
+    return r
+
+
+async def progress_snapshot(ctx: Ctx) -> ProgressSnapshot:
+    learner = await ctx.learner()
+    today = ctx.local_date(learner)
+    states = await ctx.repo.unit_states(learner.id)
+    days = await ctx.repo.study_days(learner.id, today - timedelta(days=STREAK_WINDOW_DAYS))
+    total, correct = await ctx.repo.attempt_totals(learner.id)
+    due = await ctx.repo.count_due(learner.id, ctx.now)
+    s = streaks.compute(days, today)
+    topics = tuple(
+        TopicProgress(t.id, t.title,
+                      sum(1 for u in t.units if states.get(u.id) and states[u.id].status in learning.CLOSED),
+                      len(t.units))
+        for t in ctx.catalog.topics
+    )
+    return ProgressSnapshot(
+        display_name=learner.display_name, topics=topics, attempts=total, correct=correct, streak=s.current,
+        best_streak=s.best, freezes_left=1 if s.freeze_ready else 0,
+        study_dates=tuple(d for d in days if (today - d).days < 7 * 8), today=today, reviews_due=due,
+        frozen_dates=s.frozen,
+    )
+
+
+def progress_text(p: ProgressSnapshot) -> str:
+    done = sum(t.done for t in p.topics)
+    total = sum(t.total for t in p.topics)
+    today_done = p.today in p.study_dates
+    streak = f"🔥 Streak: **{p.streak}** day{'s' if p.streak != 1 else ''}"
+    streak += " (today done ✓)" if today_done else (" — study today to keep it going" if p.streak else "")
+    lines = [f"📈 **Progress of {esc(p.display_name)}**", streak,
+             f"🏆 Best streak: {p.best_streak} · 🧊 streak freeze: {'ready' if p.freezes_left else 'used this week'}"]
+    if p.frozen_dates:
+        lines.append("🧊 Frozen (bridged) days: " + ", ".join(d.strftime("%a %d %b") for d in p.frozen_dates))
+    lines.append(f"📚 Units: {done}/{total}")
+    for t in p.topics:
+        bar = "█" * round(8 * t.done / t.total) + "░" * (8 - round(8 * t.done / t.total)) if t.total else ""
+        lines.append(f"  {bar} {esc(t.title)}: {t.done}/{t.total}")
+    acc = f"{100 * p.accuracy:.0f}% of {p.attempts}" if p.accuracy is not None else "no answers yet"
+    lines.append(f"🎯 Accuracy: {acc}")
+    lines.append(f"🔁 Reviews due: {p.reviews_due}" + (" — /next starts with them" if p.reviews_due else ""))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- button actions
+
+
+async def _done(ctx: Ctx, unit_id: str) -> Reply:
+    return await learning.finish_lesson(ctx, unit_id, "done")
+
+
+async def _practice(ctx: Ctx, unit_id: str) -> Reply:
+    return await learning.finish_lesson(ctx, unit_id, "practice")
+
+
+async def _skip_lesson(ctx: Ctx, unit_id: str) -> Reply:
+    learner = await ctx.learner()
+    if learner.lesson_unit != unit_id:
+        return await learning.next_step(ctx, intro="That lesson is no longer open.")
+    return await learning.finish_lesson(ctx, unit_id, "skip")
+
+
+async def _choice(ctx: Ctx, arg: str) -> list[Reply]:
+    prompt_id, _, index = arg.rpartition(":")
+    prompt = ctx.catalog.prompt_by_id.get(prompt_id)
+    if prompt is None or not index.isdigit() or int(index) >= len(prompt.answer.options):
+        raise UsageError("That button has expired. Type /next to carry on.")
+    return await learning.answer(ctx, prompt.answer.options[int(index)], prompt_id)
+
+
+async def _grade(ctx: Ctx, arg: str) -> list[Reply]:
+    prompt_id, _, had = arg.rpartition(":")
+    return await learning.self_grade(ctx, prompt_id, had == "1")
+
+
+async def _next(ctx: Ctx, _: str) -> Reply:
+    return await learning.next_step(ctx)
+
+
+async def _forget_yes(ctx: Ctx, _: str) -> Reply:
+    learner = await ctx.existing_learner()
+    if learner is not None:
+        await ctx.repo.forget_learner(learner.id)
+    return Reply("🗑 Done: everything about you is deleted. If you come back, /start begins afresh.")
+
+
+async def _forget_no(ctx: Ctx, _: str) -> Reply:
+    return Reply("Nothing was deleted. Type /next to carry on.", buttons=((NEXT_BUTTON,),))
+
+
+ACTIONS = {
+    "n": _next,
+    "d": _done,
+    "p": _practice,
+    "s": _skip_lesson,
+    "c": _choice,
+    "h": lambda ctx, pid: learning.hint(ctx, pid),
+    "v": lambda ctx, pid: learning.solution(ctx, pid),
+    "k": lambda ctx, pid: learning.skip_prompt(ctx, pid),
+    "g": _grade,
+    "fy": _forget_yes,
+    "fn": _forget_no,
+}

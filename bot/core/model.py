@@ -1,0 +1,88 @@
+"""Platform-neutral values that cross the boundary between the core and the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is talking to the bot, and where."""
+
+    platform: str  # "discord" | "telegram" | "console"
+    user_id: str  # the platform's user id, as text
+    display_name: str
+    chat_id: str | None = None  # where the message came from (channel / group / DM)
+    is_private: bool = True  # a DM / private chat / console
+    is_admin: bool = False  # may run organiser commands here (Manage Server; group admin)
+    guild_id: str | None = None  # Discord server or Telegram group the chat belongs to
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button; ``action`` is opaque to adapters and comes back to the core when pressed (<= 64 bytes)."""
+
+    label: str
+    action: str
+    style: str = "secondary"  # "primary" | "secondary" | "success" | "danger"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core wants shown.
+
+    ``text`` uses a small neutral markup (see :mod:`bot.core.markup`): ``**bold**``, ``_italic_``,
+    ``[label](url)``, ```code```, and LaTeX between ``$...$``. Adapters turn it into their platform's format.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
+    image: bytes | None = None  # a PNG (chart) to show with the text
+    file: Attachment | None = None
+    private: bool = True  # personal: ephemeral on Discord, quoted reply in Telegram groups
+    math: bool = False  # the text has formulas worth rendering as an image where images are shown
+    expects_answer: bool = False  # a question is open: free text from this learner is an answer
+    title: str = ""  # lessons: a title for embeds
+    links: tuple[tuple[str, str], ...] = ()  # lessons: (label, url) for embeds / link lists
+    chart: ProgressSnapshot | None = None  # adapters that show images render it (bot.render.charts)
+
+    @property
+    def all_buttons(self) -> list[Button]:
+        return [b for row in self.buttons for b in row]
+
+
+@dataclass(frozen=True)
+class TopicProgress:
+    topic_id: str
+    title: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    """Everything /progress shows; also the input of the progress chart."""
+
+    display_name: str
+    topics: tuple[TopicProgress, ...]
+    attempts: int
+    correct: int
+    streak: int
+    best_streak: int
+    freezes_left: int
+    study_dates: tuple[date, ...]  # local dates with real study, recent weeks
+    today: date
+    reviews_due: int
+    frozen_dates: tuple[date, ...] = field(default_factory=tuple)
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.attempts if self.attempts else None

@@ -1,0 +1,114 @@
+"""What the core needs from the outside world, as protocols and plain records.
+
+Storage (``bot.storage``) and the adapters implement these; the core never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from bot.core.model import Reply
+
+Clock = Callable[[], datetime]  # returns an aware UTC instant
+
+
+@dataclass(frozen=True)
+class Learner:
+    id: int
+    display_name: str
+    timezone: str
+    created_at: datetime
+    focus_topic: str | None = None
+    lesson_unit: str | None = None
+    open_prompt: str | None = None
+    open_source: str | None = None
+    open_hints: int = 0
+    open_revealed: bool = False
+    open_at: datetime | None = None
+    reminder_time: str | None = None
+    reminder_next_at: datetime | None = None
+    reminder_paused_until: date | None = None
+    reminder_when_studied: str = "skip"
+    unreachable: bool = False
+
+
+@dataclass(frozen=True)
+class UnitState:
+    status: str  # learning | done | skipped
+    lesson_done: bool
+
+
+@dataclass(frozen=True)
+class PromptStats:
+    """Per prompt of one unit: how often tried, whether ever right."""
+
+    tries: int
+    correct: bool
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """Everything one checked answer changes, written in one transaction."""
+
+    learner_id: int
+    prompt_id: str
+    unit_id: str
+    at: datetime
+    correct: bool
+    hinted: bool
+    revealed: bool
+    answer: str
+    source: str
+    study_day: date | None  # the local date it counts for in the streak; None: no study
+    card: str | None  # new review card (FSRS JSON), None to leave it
+    card_due: datetime | None
+    complete_unit: bool  # the unit is now complete
+
+
+class Repository(Protocol):
+    async def find_learner(self, platform: str, user_id: str) -> Learner | None: ...
+    async def get_or_create_learner(
+        self, platform: str, user_id: str, display_name: str, timezone: str, now: datetime,
+        dm_chat_id: str | None = None,
+    ) -> Learner: ...
+    async def update_learner(self, learner_id: int, **fields: Any) -> None: ...
+    async def unit_states(self, learner_id: int) -> dict[str, UnitState]: ...
+    async def set_unit(
+        self, learner_id: int, unit_id: str, status: str, *, lesson_done_at: datetime | None = None,
+        completed_at: datetime | None = None, study_day: date | None = None,
+    ) -> None: ...
+    async def prompt_stats(self, learner_id: int, unit_id: str) -> dict[str, PromptStats]: ...
+    async def record_answer(self, rec: AnswerRecord) -> None: ...
+    async def card(self, learner_id: int, prompt_id: str) -> str | None: ...
+    async def due_reviews(self, learner_id: int, now: datetime, limit: int = 1) -> list[str]: ...
+    async def count_due(self, learner_id: int, now: datetime) -> int: ...
+    async def study_days(self, learner_id: int, since: date) -> list[date]: ...
+    async def attempt_totals(self, learner_id: int) -> tuple[int, int]: ...
+    async def export_learner(self, learner_id: int) -> dict[str, Any]: ...
+    async def forget_learner(self, learner_id: int) -> None: ...
+
+
+class Unreachable(Exception):
+    """The platform says this destination cannot be messaged (blocked the bot, left, DMs closed)."""
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: float):
+        super().__init__(f"rate limited, retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Destination:
+    platform: str
+    chat_id: str  # a DM chat / user id / channel / group
+    user_id: str | None = None
+
+
+class Messenger(Protocol):
+    """Outgoing messages for reminders and challenge posts. Raises Unreachable / RateLimited."""
+
+    async def send(self, destination: Destination, reply: Reply) -> None: ...

@@ -1,0 +1,98 @@
+"""Every command, declared once. Adapters build their platform's commands from this registry."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from bot.core.service import Ctx
+
+ArgKind = Literal["text", "word", "int", "choice", "topic", "timezone", "time", "command"]
+
+MAX_ARG_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    help: str
+    kind: ArgKind = "word"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    min: int | None = None
+    max: int | None = None
+    example: str = ""
+
+    @property
+    def autocomplete(self) -> bool:
+        """Adapters offer live suggestions for these (Discord autocomplete)."""
+        return self.kind in ("topic", "timezone", "command")
+
+
+Handler = Callable[["Ctx", dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str  # one line, <= 100 chars (Discord's limit for descriptions)
+    handler: Handler = field(repr=False)
+    args: tuple[Arg, ...] = ()
+    admin: bool = False  # organisers only (Discord: Manage Server; Telegram: group admins)
+    details: str = ""  # longer help for /help <command>
+
+    @property
+    def usage(self) -> str:
+        parts = [f"/{self.name}"]
+        for a in self.args:
+            label = "|".join(a.choices) if a.kind == "choice" and len(a.choices) <= 4 else a.name
+            parts.append(f"<{label}>" if a.required else f"[{label}]")
+        return " ".join(parts)
+
+    @property
+    def example(self) -> str:
+        ex = [f"/{self.name}"] + [a.example for a in self.args if a.example]
+        return " ".join(ex)
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._commands: dict[str, Command] = {}
+
+    def add(self, command: Command) -> Command:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,31}", command.name):
+            raise ValueError(f"bad command name {command.name!r}")
+        if command.name in self._commands:
+            raise ValueError(f"command {command.name!r} declared twice")
+        if len(command.help) > 100:
+            raise ValueError(f"help of /{command.name} is over 100 characters")
+        self._commands[command.name] = command
+        return command
+
+    def command(self, name: str, help: str, *args: Arg, admin: bool = False, details: str = ""):
+        """Decorator form: ``@registry.command("next", "What to study now")``."""
+
+        def wrap(fn: Handler) -> Handler:
+            self.add(Command(name, help, fn, tuple(args), admin, details))
+            return fn
+
+        return wrap
+
+    def get(self, name: str) -> Command | None:
+        return self._commands.get(name.lower())
+
+    def __iter__(self):
+        return iter(self._commands.values())
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def names(self) -> list[str]:
+        return list(self._commands)
+
+    def closest(self, name: str) -> list[str]:
+        return difflib.get_close_matches(name.lower(), self.names(), n=2, cutoff=0.5)

@@ -1,0 +1,286 @@
+"""The core's entry points: text, commands with arguments, and button presses, all returning Replies."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.core.markup import esc
+from bot.core.model import Actor, Button, Reply
+from bot.core.ports import Clock, Learner, Repository
+from bot.core.registry import MAX_ARG_CHARS, Arg, Command, Registry
+
+if TYPE_CHECKING:
+    from bot.content.loader import Catalog
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 4000
+
+
+class UsageError(Exception):
+    """Bad input: the message is shown to the learner, nothing is changed."""
+
+
+@dataclass
+class Ctx:
+    core: Core
+    actor: Actor
+    now: datetime
+    _learner: Learner | None = field(default=None, repr=False)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.core.catalog
+
+    @property
+    def repo(self) -> Repository:
+        return self.core.repo
+
+    async def learner(self) -> Learner:
+        """The learner behind this actor, created on first use."""
+        if self._learner is None:
+            self._learner = await self.repo.get_or_create_learner(
+                self.actor.platform, self.actor.user_id, self.actor.display_name,
+                self.core.default_timezone, self.now,
+                dm_chat_id=self.actor.chat_id if self.actor.is_private else None,
+            )
+        return self._learner
+
+    async def existing_learner(self) -> Learner | None:
+        if self._learner is None:
+            self._learner = await self.repo.find_learner(self.actor.platform, self.actor.user_id)
+        return self._learner
+
+    async def refresh(self) -> Learner:
+        self._learner = None
+        return await self.learner()
+
+    def local_date(self, learner: Learner) -> date:
+        return self.now.astimezone(zone(learner.timezone)).date()
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@lru_cache(maxsize=1)
+def all_zones() -> tuple[str, ...]:
+    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))))
+
+
+def resolve_zone(text: str) -> str:
+    """An IANA zone name from what a learner typed, or UsageError with suggestions."""
+    t = text.strip().replace(" ", "_")
+    if not t:
+        raise UsageError("Tell me a time zone like `Europe/Berlin` or `America/New_York`.")
+    if t.upper() == "UTC":
+        return "UTC"
+    if len(t) <= 64 and re.fullmatch(r"[A-Za-z0-9_+\-/]+", t):
+        zones = all_zones()
+        lower = {z.lower(): z for z in zones}
+        if t.lower() in lower:
+            return lower[t.lower()]
+        by_city = [z for z in zones if z.lower().rsplit("/", 1)[-1] == t.lower()]
+        if len(by_city) == 1:
+            return by_city[0]
+        close = by_city or difflib.get_close_matches(t, zones, n=3, cutoff=0.6)
+        if not close:
+            city = {z.rsplit("/", 1)[-1].lower(): z for z in zones}
+            close = [city[c] for c in difflib.get_close_matches(t.lower(), list(city), n=3, cutoff=0.6)]
+        if close:
+            raise UsageError(
+                f"I don't know the time zone `{esc(t)}`. Did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+            )
+    raise UsageError(f"I don't know the time zone `{esc(t[:40])}`. Use an IANA name like `Europe/Berlin`.")
+
+
+def suggest_zones(prefix: str, limit: int = 25) -> list[str]:
+    p = prefix.strip().lower().replace(" ", "_")
+    zones = all_zones()
+    if not p:
+        return list(zones[:limit])
+    hits = [z for z in zones if z.lower().startswith(p)]
+    hits += [z for z in zones if p in z.lower() and z not in hits]
+    return hits[:limit]
+
+
+class Core:
+    def __init__(
+        self,
+        catalog: Catalog,
+        repo: Repository,
+        clock: Clock,
+        registry: Registry | None = None,
+        default_timezone: str = "UTC",
+    ):
+        from bot.core import commands
+
+        self.catalog = catalog
+        self.repo = repo
+        self.clock = clock
+        self.default_timezone = default_timezone
+        self.registry = registry or commands.build_registry()
+        self.actions = commands.ACTIONS
+
+    def ctx(self, actor: Actor) -> Ctx:
+        return Ctx(self, actor, self.clock())
+
+    # ------------------------------------------------------------ entry points
+
+    async def handle_text(self, actor: Actor, text: str) -> list[Reply]:
+        """A line typed by a learner: a command (``/next``, ``/answer 3/4``) or free text."""
+        text = text.strip()
+        if not text:
+            return [Reply("Type /next to study, or /help to see what I can do.")]
+        if text.startswith("/"):
+            head, _, rest = text[1:].partition(" ")
+            name = head.split("@", 1)[0]
+            return await self.run(actor, name, rest)
+        return await self._guard(actor, "answer", self._free_text, text)
+
+    async def run(self, actor: Actor, name: str, args: str | dict[str, Any] = "") -> list[Reply]:
+        """Run a command with raw text arguments (console, Telegram) or typed options (Discord)."""
+        command = self.registry.get(name) if len(name) <= 40 else None
+        if command is None:
+            close = self.registry.closest(name[:40])
+            shown = esc(name[:40])
+            hint = f" Did you mean /{close[0]}?" if close else ""
+            return [Reply(f"I don't know the command /{shown}.{hint} Type /help to see them all.")]
+        return await self._guard(actor, name, self._run, command, args)
+
+    async def press(self, actor: Actor, action: str) -> list[Reply]:
+        """A button was pressed; ``action`` is what the core put in the Button."""
+        verb, _, arg = action.partition(":")
+        handler = self.actions.get(verb)
+        if handler is None or len(action) > 64:
+            return [Reply("That button has expired. Type /next to carry on.", buttons=((NEXT_BUTTON,),))]
+        return await self._guard(actor, f"button:{verb}", handler, arg)
+
+    async def has_open_question(self, actor: Actor) -> bool:
+        learner = await self.repo.find_learner(actor.platform, actor.user_id)
+        return bool(learner and learner.open_prompt)
+
+    # ------------------------------------------------------------ internals
+
+    async def _guard(self, actor: Actor, what: str, fn, *args: Any) -> list[Reply]:
+        ctx = self.ctx(actor)
+        started = time.perf_counter()
+        try:
+            out = await fn(ctx, *args)
+        except UsageError as exc:
+            return [Reply(str(exc))]
+        except Exception:
+            log.exception("error while handling %s for %s:%s", what, actor.platform, actor.user_id)
+            return [Reply("Sorry, something went wrong on my side. Please try again in a moment.")]
+        finally:
+            log.debug("%s took %.1f ms", what, (time.perf_counter() - started) * 1000)
+        replies = out if isinstance(out, list) else [out]
+        return [r for r in replies if r is not None] or [Reply("Done.")]
+
+    async def _run(self, ctx: Ctx, command: Command, args: str | dict[str, Any]) -> Any:
+        if command.admin and not ctx.actor.is_admin:
+            return Reply(f"/{command.name} is for this server's organisers (admins) only.")
+        values = parse_args(self, command, args)
+        return await command.handler(ctx, values)
+
+    async def _free_text(self, ctx: Ctx, text: str) -> Any:
+        from bot.core import learning
+
+        learner = await ctx.existing_learner()
+        if learner and learner.open_prompt:
+            return await learning.answer(ctx, text)
+        return Reply(
+            "I'm not sure what you mean. Type /next to get your next step, or /help to see what I can do.",
+            buttons=((NEXT_BUTTON,),),
+        )
+
+
+NEXT_BUTTON = Button("Next ▶", "n", "primary")
+
+
+def parse_args(core: Core, command: Command, raw: str | dict[str, Any]) -> dict[str, Any]:
+    """Turn raw text (``"Europe/Berlin"``) or typed options into validated values, or raise UsageError."""
+    usage = f"Usage: `{command.usage}`" + (f", e.g. `{command.example}`" if command.example != f"/{command.name}" else "")
+    values: dict[str, Any] = {}
+    if isinstance(raw, dict):
+        unknown = set(raw) - {a.name for a in command.args}
+        if unknown:
+            raise UsageError(f"/{command.name} has no option {', '.join(sorted(unknown))}. {usage}")
+        items = {k: ("" if v is None else str(v)) for k, v in raw.items()}
+    else:
+        if len(raw) > MAX_TEXT_CHARS:
+            raise UsageError(f"That is too long for /{command.name}. {usage}")
+        items = {}
+        rest = raw.strip()
+        for arg in command.args:
+            if not rest:
+                break
+            if arg.kind in ("text", "topic", "timezone") or arg is command.args[-1]:
+                items[arg.name], rest = rest, ""
+            else:
+                items[arg.name], _, rest = rest.partition(" ")
+                rest = rest.strip()
+        if rest:
+            raise UsageError(f"/{command.name} takes {len(command.args) or 'no'} argument(s). {usage}")
+    for arg in command.args:
+        text = items.get(arg.name, "").strip()
+        if not text:
+            if arg.required:
+                raise UsageError(f"/{command.name} needs {arg.name}: {arg.help}. {usage}")
+            continue
+        if len(text) > MAX_ARG_CHARS and arg.kind != "text":
+            raise UsageError(f"That {arg.name} is too long. {usage}")
+        values[arg.name] = convert(core, arg, text, usage)
+    return values
+
+
+def convert(core: Core, arg: Arg, text: str, usage: str) -> Any:
+    if arg.kind in ("text", "word"):
+        return text
+    if arg.kind == "int":
+        if not re.fullmatch(r"[+-]?\d{1,6}", text):
+            raise UsageError(f"{arg.name} must be a whole number. {usage}")
+        n = int(text)
+        if (arg.min is not None and n < arg.min) or (arg.max is not None and n > arg.max):
+            raise UsageError(f"{arg.name} must be between {arg.min} and {arg.max}. {usage}")
+        return n
+    if arg.kind == "choice":
+        low = text.lower()
+        if low in arg.choices:
+            return low
+        raise UsageError(f"{arg.name} must be one of: {', '.join(arg.choices)}. {usage}")
+    if arg.kind == "time":
+        m = re.fullmatch(r"(\d{1,2})[:.h](\d{2})", text)
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise UsageError(f"{arg.name} must be a time like 07:30 or 19:00 (24-hour). {usage}")
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+    if arg.kind == "topic":
+        topic = core.catalog.find_topic(text)
+        if topic is None:
+            close = core.catalog.suggest_topics(text)
+            known = ", ".join(f"`{t.id}`" for t in core.catalog.topics)
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(f"I don't know a topic called “{esc(text[:60])}”.{hint} Topics: {known}.")
+        return topic.id
+    if arg.kind == "timezone":
+        return resolve_zone(text)
+    if arg.kind == "command":
+        name = text.lstrip("/").lower()
+        if core.registry.get(name) is None:
+            close = core.registry.closest(name[:40])
+            hint = f" Did you mean /{close[0]}?" if close else ""
+            raise UsageError(f"There is no command /{esc(name[:40])}.{hint}")
+        return name
+    raise AssertionError(arg.kind)

@@ -1,0 +1,1 @@
+"""Answer checking (safe maths parsing) and spaced repetition."""

@@ -1,0 +1,1 @@
+"""Formulas and charts to PNG (matplotlib, no TeX install)."""

@@ -1,0 +1,283 @@
+"""The one implementation of the core's :class:`~bot.core.ports.Repository`, for both engines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.core.ports import AnswerRecord, Learner, PromptStats, UnitState
+from bot.storage.tables import attempts, identities, learners, review_cards, study_days, unit_progress
+
+_LEARNER_COLS = [c for c in learners.c if c.name != "id"]
+
+
+def _learner(row: Any) -> Learner:
+    m = row._mapping
+    return Learner(
+        id=m["id"],
+        display_name=m["display_name"],
+        **{c.name: m[c.name] for c in _LEARNER_COLS},
+    )
+
+
+class SqlRepository:
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # ------------------------------------------------------------ helpers
+
+    def _insert_ignore(self, table, **values):
+        if self.dialect == "postgresql":
+            return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+
+    def _upsert(self, table, keys: list[str], values: dict[str, Any], update_cols: list[str]):
+        mod = postgresql if self.dialect == "postgresql" else sqlite
+        stmt = mod.insert(table).values(**values)
+        return stmt.on_conflict_do_update(
+            index_elements=keys, set_={c: stmt.excluded[c] for c in update_cols}
+        )
+
+    # ------------------------------------------------------------ learners
+
+    _learner_query = select(learners, identities.c.display_name).join(
+        identities, identities.c.learner_id == learners.c.id
+    )
+
+    async def find_learner(self, platform: str, user_id: str) -> Learner | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    self._learner_query.where(
+                        identities.c.platform == platform, identities.c.user_id == user_id
+                    )
+                )
+            ).first()
+        return _learner(row) if row else None
+
+    async def get_or_create_learner(
+        self, platform: str, user_id: str, display_name: str, timezone: str, now: datetime,
+        dm_chat_id: str | None = None,
+    ) -> Learner:
+        display_name = (display_name or "learner")[:100]
+        found = await self.find_learner(platform, user_id)
+        if found is not None:
+            if found.display_name != display_name:
+                async with self.engine.begin() as conn:
+                    await conn.execute(
+                        update(identities)
+                        .where(identities.c.platform == platform, identities.c.user_id == user_id)
+                        .values(display_name=display_name)
+                    )
+                found = Learner(**{**found.__dict__, "display_name": display_name})
+            return found
+        async with self.engine.begin() as conn:
+            new_id = (
+                await conn.execute(insert(learners).values(created_at=now, timezone=timezone).returning(learners.c.id))
+            ).scalar_one()
+            result = await conn.execute(
+                self._insert_ignore(
+                    identities, platform=platform, user_id=user_id, learner_id=new_id,
+                    display_name=display_name, dm_chat_id=dm_chat_id,
+                )
+            )
+            if result.rowcount == 0:  # another request created it first
+                await conn.execute(delete(learners).where(learners.c.id == new_id))
+        learner = await self.find_learner(platform, user_id)
+        assert learner is not None
+        return learner
+
+    async def update_learner(self, learner_id: int, **fields: Any) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(update(learners).where(learners.c.id == learner_id).values(**fields))
+
+    async def destination_of(self, learner_id: int) -> list[tuple[str, str, str | None]]:
+        """(platform, user_id, dm_chat_id) of each identity of a learner."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(identities.c.platform, identities.c.user_id, identities.c.dm_chat_id).where(
+                    identities.c.learner_id == learner_id
+                )
+            )
+            return [tuple(r) for r in rows]
+
+    # ------------------------------------------------------------ units and prompts
+
+    async def unit_states(self, learner_id: int) -> dict[str, UnitState]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(unit_progress.c.unit_id, unit_progress.c.status, unit_progress.c.lesson_done_at).where(
+                    unit_progress.c.learner_id == learner_id
+                )
+            )
+            return {r.unit_id: UnitState(r.status, r.lesson_done_at is not None) for r in rows}
+
+    async def set_unit(
+        self, learner_id: int, unit_id: str, status: str, *, lesson_done_at: datetime | None = None,
+        completed_at: datetime | None = None, study_day: date | None = None,
+    ) -> None:
+        values = {"learner_id": learner_id, "unit_id": unit_id, "status": status}
+        cols = ["status"]
+        if lesson_done_at is not None:
+            values["lesson_done_at"] = lesson_done_at
+            cols.append("lesson_done_at")
+        if completed_at is not None:
+            values["completed_at"] = completed_at
+            cols.append("completed_at")
+        async with self.engine.begin() as conn:
+            await conn.execute(self._upsert(unit_progress, ["learner_id", "unit_id"], values, cols))
+            await conn.execute(update(learners).where(learners.c.id == learner_id).values(lesson_unit=None))
+            if study_day is not None:
+                await conn.execute(self._insert_ignore(study_days, learner_id=learner_id, day=study_day))
+
+    async def prompt_stats(self, learner_id: int, unit_id: str) -> dict[str, PromptStats]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(
+                    attempts.c.prompt_id,
+                    func.count().label("tries"),
+                    func.max(func.cast(attempts.c.correct, type_=attempts.c.id.type)).label("ok"),
+                )
+                .where(attempts.c.learner_id == learner_id, attempts.c.unit_id == unit_id)
+                .group_by(attempts.c.prompt_id)
+            )
+            return {r.prompt_id: PromptStats(r.tries, bool(r.ok)) for r in rows}
+
+    async def record_answer(self, rec: AnswerRecord) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(attempts).values(
+                    learner_id=rec.learner_id, prompt_id=rec.prompt_id, unit_id=rec.unit_id, at=rec.at,
+                    correct=rec.correct, hinted=rec.hinted, revealed=rec.revealed,
+                    answer=rec.answer[:200], source=rec.source,
+                )
+            )
+            if rec.study_day is not None:
+                await conn.execute(self._insert_ignore(study_days, learner_id=rec.learner_id, day=rec.study_day))
+            if rec.card is not None and rec.card_due is not None:
+                await conn.execute(
+                    self._upsert(
+                        review_cards, ["learner_id", "prompt_id"],
+                        {"learner_id": rec.learner_id, "prompt_id": rec.prompt_id, "card": rec.card,
+                         "due_at": rec.card_due},
+                        ["card", "due_at"],
+                    )
+                )
+            if rec.complete_unit:
+                await conn.execute(
+                    self._upsert(
+                        unit_progress, ["learner_id", "unit_id"],
+                        {"learner_id": rec.learner_id, "unit_id": rec.unit_id, "status": "done",
+                         "completed_at": rec.at},
+                        ["status", "completed_at"],
+                    )
+                )
+            await conn.execute(
+                update(learners)
+                .where(learners.c.id == rec.learner_id)
+                .values(open_prompt=None, open_source=None, open_hints=0, open_revealed=False, open_at=None)
+            )
+
+    # ------------------------------------------------------------ reviews
+
+    async def card(self, learner_id: int, prompt_id: str) -> str | None:
+        async with self.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(review_cards.c.card).where(
+                        review_cards.c.learner_id == learner_id, review_cards.c.prompt_id == prompt_id
+                    )
+                )
+            ).scalar_one_or_none()
+
+    async def due_reviews(self, learner_id: int, now: datetime, limit: int = 1) -> list[str]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(review_cards.c.prompt_id)
+                .where(review_cards.c.learner_id == learner_id, review_cards.c.due_at <= now)
+                .order_by(review_cards.c.due_at, review_cards.c.prompt_id)
+                .limit(limit)
+            )
+            return [r.prompt_id for r in rows]
+
+    async def count_due(self, learner_id: int, now: datetime) -> int:
+        async with self.engine.connect() as conn:
+            return (
+                await conn.execute(
+                    select(func.count()).where(
+                        review_cards.c.learner_id == learner_id, review_cards.c.due_at <= now
+                    )
+                )
+            ).scalar_one()
+
+    # ------------------------------------------------------------ streaks and totals
+
+    async def study_days(self, learner_id: int, since: date) -> list[date]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(study_days.c.day)
+                .where(study_days.c.learner_id == learner_id, study_days.c.day >= since)
+                .order_by(study_days.c.day)
+            )
+            return [r.day for r in rows]
+
+    async def attempt_totals(self, learner_id: int) -> tuple[int, int]:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(
+                        func.count(),
+                        func.coalesce(func.sum(func.cast(attempts.c.correct, type_=attempts.c.id.type)), 0),
+                    ).where(attempts.c.learner_id == learner_id, attempts.c.source != "skip")
+                )
+            ).one()
+            return int(row[0]), int(row[1])
+
+    # ------------------------------------------------------------ export and forget
+
+    async def export_learner(self, learner_id: int) -> dict[str, Any]:
+        def rows(result) -> list[dict[str, Any]]:
+            return [{k: _jsonable(v) for k, v in r._mapping.items()} for r in result]
+
+        async with self.engine.connect() as conn:
+            out: dict[str, Any] = {}
+            learner_row = (await conn.execute(select(learners).where(learners.c.id == learner_id))).first()
+            out["learner"] = {k: _jsonable(v) for k, v in learner_row._mapping.items()} if learner_row else None
+            for name, table in (
+                ("identities", identities), ("unit_progress", unit_progress), ("attempts", attempts),
+                ("review_cards", review_cards), ("study_days", study_days),
+            ):
+                result = await conn.execute(select(table).where(table.c.learner_id == learner_id))
+                out[name] = rows(result)
+        return out
+
+    async def forget_learner(self, learner_id: int) -> None:
+        async with self.engine.begin() as conn:
+            await _delete_learner(conn, learner_id)
+
+    # ------------------------------------------------------------ counts (tests, health)
+
+    async def count_rows(self, table_name: str) -> int:
+        from bot.storage.tables import metadata
+
+        async with self.engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(metadata.tables[table_name]))).scalar_one()
+
+
+async def _delete_learner(conn: AsyncConnection, learner_id: int) -> None:
+    # Explicit deletes (not only ON DELETE CASCADE) so it holds whatever the engine's FK setting.
+    for table in (study_days, review_cards, attempts, unit_progress, identities):
+        await conn.execute(delete(table).where(table.c.learner_id == learner_id))
+    await conn.execute(delete(learners).where(learners.c.id == learner_id))
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
+

@@ -1,0 +1,119 @@
+"""The schema, as SQLAlchemy Core tables. Migrations in ``migrations/`` build exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Instants stored as naive UTC (portable across SQLite and PostgreSQL), returned tz-aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC instant")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+learners = Table(
+    "learners",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    Column("focus_topic", String(40)),
+    # what the learner is in the middle of
+    Column("lesson_unit", String(40)),  # a lesson was shown and waits for Done / Skip
+    Column("open_prompt", String(60)),  # a question is open
+    Column("open_source", String(16)),  # practice | review | daily
+    Column("open_hints", Integer, nullable=False, server_default="0"),  # hints shown so far
+    Column("open_revealed", Boolean, nullable=False, server_default="0"),
+    Column("open_at", UTCDateTime),
+    # reminders
+    Column("reminder_time", String(5)),  # local HH:MM, NULL = off
+    Column("reminder_next_at", UTCDateTime),  # next instant to send, UTC; indexed for the sweep
+    Column("reminder_paused_until", Date),
+    Column("reminder_when_studied", String(8), nullable=False, server_default="skip"),
+    Column("unreachable", Boolean, nullable=False, server_default="0"),
+    Index("ix_learners_reminder_next_at", "reminder_next_at"),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False),
+    Column("display_name", String(100), nullable=False),
+    Column("dm_chat_id", String(64)),
+    Index("ix_identities_learner", "learner_id"),
+)
+
+unit_progress = Table(
+    "unit_progress",
+    metadata,
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", String(40), primary_key=True),
+    Column("status", String(10), nullable=False),  # learning | done | skipped
+    Column("lesson_done_at", UTCDateTime),
+    Column("completed_at", UTCDateTime),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), nullable=False),
+    Column("prompt_id", String(60), nullable=False),
+    Column("unit_id", String(40), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("hinted", Boolean, nullable=False, server_default="0"),
+    Column("revealed", Boolean, nullable=False, server_default="0"),
+    Column("answer", Text, nullable=False, server_default=""),
+    Column("source", String(16), nullable=False, server_default="practice"),
+    Index("ix_attempts_learner_unit", "learner_id", "unit_id"),
+)
+
+review_cards = Table(
+    "review_cards",
+    metadata,
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+    Column("prompt_id", String(60), primary_key=True),
+    Column("card", Text, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Index("ix_review_cards_due", "learner_id", "due_at"),
+)
+
+study_days = Table(
+    "study_days",
+    metadata,
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+)
