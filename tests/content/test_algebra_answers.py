@@ -68,7 +68,9 @@ def matches(kind: str, yaml_value: str, computed, tol: float = 0.0) -> bool:
         return sp.simplify(parse(yaml_value) - sp.sympify(computed)) == 0
     if kind == "vector":
         got = parse(yaml_value)
-        return len(got) == len(computed) and all(same_number(g, c) for g, c in zip(got, computed, strict=True))
+        if len(got) != len(computed):
+            return False
+        return all(same_number(g, c) for g, c in zip(got, computed, strict=True))
     if kind == "matrix":
         got = parse(yaml_value)
         return sp.Matrix(got).shape == sp.Matrix(computed).shape and all(
@@ -219,7 +221,9 @@ COMPUTE = {
     "alg-unit-circle-3": lambda: sp.cos(3 * sp.pi / 4),
     "alg-unit-circle-4": lambda: quadrant_choice(4),
     "alg-unit-circle-5": lambda: sp.periodicity(sp.sin(4 * t), t),
-    "alg-unit-circle-7": lambda: sp.solveset(sp.sin(x) - sp.Rational(1, 2), x, sp.Interval.Ropen(0, 2 * sp.pi)),
+    "alg-unit-circle-7": lambda: sp.solveset(
+        sp.sin(x) - sp.Rational(1, 2), x, sp.Interval.Ropen(0, 2 * sp.pi)
+    ),
 }
 
 
