@@ -58,6 +58,67 @@ def pg_available() -> str | None:
     return None
 
 
+_SCRATCH: dict[str, str] = {}
+
+
+def pg_url() -> str:
+    """A scratch database of this test process, made on the server behind PG_URL (database ``test``).
+
+    Several test runs can share one server (developers, CI) without resetting each other's tables.
+    Falls back to PG_URL itself where the role may not create databases.
+    """
+    if "url" in _SCRATCH:
+        return _SCRATCH["url"]
+    from sqlalchemy.engine import make_url
+
+    base = make_url(PG_URL)
+    name = f"{base.database}_{os.getpid()}"
+
+    async def create() -> bool:
+        import asyncpg
+
+        conn = await asyncpg.connect(host=base.host, port=base.port or 5432, user=base.username,
+                                     password=base.password, database=base.database)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+            return True
+        except Exception:
+            return False
+        finally:
+            await conn.close()
+
+    _SCRATCH["url"] = base.set(database=name).render_as_string(hide_password=False) if asyncio.run(create()) \
+        else PG_URL
+    if _SCRATCH["url"] != PG_URL:
+        _SCRATCH["name"] = name
+    return _SCRATCH["url"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    name = _SCRATCH.get("name")
+    if not name:
+        return
+    from sqlalchemy.engine import make_url
+
+    base = make_url(PG_URL)
+
+    async def drop() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(host=base.host, port=base.port or 5432, user=base.username,
+                                     password=base.password, database=base.database)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(drop())
+    except Exception:
+        pass
+
+
 async def _reset_pg(url: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -77,8 +138,9 @@ def db_url(request, tmp_path) -> str:
     reason = pg_available()
     if reason:
         pytest.skip(reason)
-    asyncio.run(_reset_pg(PG_URL))
-    return PG_URL
+    url = pg_url()
+    asyncio.run(_reset_pg(url))
+    return url
 
 
 @pytest.fixture

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
-from bot.core import learning, streaks
+from bot.core import learning, reminders, streaks
 from bot.core.markup import esc
 from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, TopicProgress
 from bot.core.registry import Arg, Registry
@@ -142,18 +143,52 @@ def build_registry() -> Registry:
     @c("settings", "Your settings; give a time zone to change it",
        Arg("timezone", "an IANA time zone, e.g. Europe/Berlin", "timezone", example="Europe/Berlin"))
     async def settings(ctx: Ctx, a: dict[str, Any]) -> Reply:
-        learner = await ctx.learner()
         if "timezone" in a:
-            await ctx.repo.update_learner(learner.id, timezone=a["timezone"])
-            learner = await ctx.refresh()
-        local = ctx.now.astimezone(zone(learner.timezone))
-        remind = f"daily at {learner.reminder_time}" if learner.reminder_time else "off"
-        return Reply(
-            "⚙️ **Your settings**\n"
-            f"• Time zone: `{learner.timezone}` (your time now: {local:%H:%M}, {local:%a %d %b})\n"
-            f"• Reminders: {remind}\n\n"
-            "Change the zone with `/settings Europe/Berlin`."
-        )
+            await set_timezone(ctx, a["timezone"])
+        return await settings_reply(ctx)
+
+    @c("timezone", "Set your time zone (e.g. Europe/Berlin) for reminders and streaks",
+       Arg("zone", "an IANA time zone, e.g. Asia/Kolkata", "timezone", required=True, example="Europe/Berlin"))
+    async def timezone(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        await set_timezone(ctx, a["zone"])
+        return await settings_reply(ctx, "🌍 Time zone set.")
+
+    @c("remind", "A daily study reminder at your local time, or off",
+       Arg("time", "HH:MM in 24-hour time, or off", "word", required=True, example="07:30"),
+       Arg("zone", "your IANA time zone, e.g. Europe/Berlin", "timezone"),
+       Arg("after_study", "on days you already studied: skip (default) or nice (a short well done)",
+           "choice", choices=("skip", "nice")),
+       details="Reminders carry today's prompt and your streak. A day you already studied gets no reminder "
+               "(or a short “nice work” with `after_study: nice`). A Snooze 1h button is on each reminder.")
+    async def remind(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        if a["time"].lower() == "off":
+            await ctx.repo.update_learner(learner.id, reminder_time=None, reminder_next_at=None, reminder_snoozed=False)
+            return await settings_reply(ctx, "🔕 Reminders are off.")
+        hhmm = convert_time(a["time"])
+        fields: dict[str, Any] = {"reminder_time": hhmm, "unreachable": False, "reminder_snoozed": False}
+        tz = a.get("zone", learner.timezone)
+        fields["timezone"] = tz
+        fields["reminder_next_at"] = reminders.next_instant(hhmm, tz, ctx.now)
+        if "after_study" in a:
+            fields["reminder_when_studied"] = a["after_study"]
+        await ctx.repo.update_learner(learner.id, **fields)
+        return await settings_reply(ctx, f"⏰ Done: a reminder every day at {hhmm} ({tz}).")
+
+    @c("pause", "Pause reminders for N days (0 resumes them)",
+       Arg("days", "how many days, 0 to 60", "int", required=True, min=0, max=60, example="3"))
+    async def pause(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        days = a["days"]
+        until = ctx.local_date(learner) + timedelta(days=days) if days else None
+        await ctx.repo.update_learner(learner.id, reminder_paused_until=until)
+        if until is None:
+            return await settings_reply(ctx, "▶️ Reminders resumed.")
+        return await settings_reply(ctx, f"⏸ Reminders paused; they resume on {until:%a %d %b}.")
+
+    @c("daily", "Today's prompt: the same one your reminder carries")
+    async def daily(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        return await open_daily(ctx)
 
     @c("export", "Download all your data as a JSON file")
     async def export(ctx: Ctx, _: dict[str, Any]) -> Reply:
@@ -173,6 +208,66 @@ def build_registry() -> Registry:
         )
 
     return r
+
+
+def convert_time(text: str) -> str:
+    m = re.fullmatch(r"(\d{1,2})[:.h](\d{2})", text.strip())
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise UsageError("Give the time as HH:MM in 24-hour time, like `07:30` or `19:00`, or `off`.")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+async def set_timezone(ctx: Ctx, tz: str) -> None:
+    """Change the learner's zone; a reminder keeps its local time in the new zone."""
+    learner = await ctx.learner()
+    fields: dict[str, Any] = {"timezone": tz}
+    if learner.reminder_time and not learner.unreachable:
+        fields["reminder_next_at"] = reminders.next_instant(learner.reminder_time, tz, ctx.now)
+    await ctx.repo.update_learner(learner.id, **fields)
+    await ctx.refresh()
+
+
+async def settings_reply(ctx: Ctx, head: str = "") -> Reply:
+    learner = await ctx.refresh()
+    local = ctx.now.astimezone(zone(learner.timezone))
+    if learner.reminder_time:
+        remind = f"every day at {learner.reminder_time} your time"
+        if learner.reminder_next_at:
+            nxt = learner.reminder_next_at.astimezone(zone(learner.timezone))
+            remind += f" (next: {nxt:%a %d %b %H:%M})"
+        if learner.reminder_paused_until and learner.reminder_paused_until > ctx.local_date(learner):
+            remind += f", paused until {learner.reminder_paused_until:%a %d %b}"
+    else:
+        remind = "off — turn on with `/remind 07:30`"
+    after = "a short “nice work”" if learner.reminder_when_studied == "nice" else "no reminder"
+    lines = [head, ""] if head else []
+    lines += [
+        "⚙️ **Your settings**",
+        f"• Time zone: `{learner.timezone}` (your time now: {local:%H:%M}, {local:%a %d %b})",
+        f"• Reminders: {remind}",
+        f"• On days you already studied: {after}",
+        "",
+        "Change with `/timezone Europe/Berlin`, `/remind 07:30`, `/remind off`, `/pause 3`.",
+    ]
+    return Reply("\n".join(lines))
+
+
+async def open_daily(ctx: Ctx) -> Reply:
+    """Today's prompt, stable for the learner's local day, opened as the current question."""
+    learner = await ctx.learner()
+    today = ctx.local_date(learner)
+    prompt = None
+    if learner.daily_date == today and learner.daily_prompt in ctx.catalog.prompt_by_id:
+        prompt = ctx.catalog.prompt_by_id[learner.daily_prompt]
+    else:
+        lc = (await ctx.repo.reminder_contexts([learner.id], ctx.now, today))[learner.id]
+        prompt = reminders.choose_daily(ctx.catalog, learner, lc)
+        if prompt is None:
+            raise UsageError("There is no prompt for today. Type /next to carry on.")
+        await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id)])
+    if learner.open_prompt == prompt.id:
+        return learning.question_reply(ctx.catalog, prompt, "daily")
+    return await learning.open_prompt(ctx, prompt, "daily")
 
 
 async def progress_snapshot(ctx: Ctx) -> ProgressSnapshot:
@@ -252,6 +347,20 @@ async def _next(ctx: Ctx, _: str) -> Reply:
     return await learning.next_step(ctx)
 
 
+async def _snooze(ctx: Ctx, _: str) -> Reply:
+    learner = await ctx.learner()
+    if not learner.reminder_time:
+        raise UsageError("Reminders are off, so there is nothing to snooze. `/remind 07:30` turns them on.")
+    at = ctx.now + reminders.SNOOZE
+    await ctx.repo.update_learner(learner.id, reminder_next_at=at, reminder_snoozed=True)
+    local = at.astimezone(zone(learner.timezone))
+    return Reply(f"😴 Snoozed: I'll remind you again at {local:%H:%M}.")
+
+
+async def _daily(ctx: Ctx, _: str) -> Reply:
+    return await open_daily(ctx)
+
+
 async def _forget_yes(ctx: Ctx, _: str) -> Reply:
     learner = await ctx.existing_learner()
     if learner is not None:
@@ -273,6 +382,8 @@ ACTIONS = {
     "v": lambda ctx, pid: learning.solution(ctx, pid),
     "k": lambda ctx, pid: learning.skip_prompt(ctx, pid),
     "g": _grade,
+    "z": _snooze,
+    "dy": _daily,
     "fy": _forget_yes,
     "fn": _forget_no,
 }

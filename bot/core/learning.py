@@ -210,6 +210,13 @@ async def finish_lesson(ctx: Ctx, unit_id: str, how: str) -> Reply:
 
 async def open_question(ctx: Ctx, prompt_id: str | None = None) -> tuple[Learner, Prompt]:
     learner = await ctx.learner()
+    if (
+        prompt_id is not None and prompt_id != learner.open_prompt and prompt_id == learner.daily_prompt
+        and learner.daily_date == ctx.local_date(learner) and prompt_id in ctx.catalog.prompt_by_id
+    ):
+        # a button on today's reminder: one tap answers today's prompt, whatever else was open
+        await open_prompt(ctx, ctx.catalog.prompt_by_id[prompt_id], "daily")
+        learner = await ctx.refresh()
     if not learner.open_prompt or learner.open_prompt not in ctx.catalog.prompt_by_id:
         raise UsageError("There is no open question right now. Type /next to get one.")
     if prompt_id is not None and prompt_id != learner.open_prompt:

@@ -19,8 +19,8 @@ Clock = Callable[[], datetime]  # returns an aware UTC instant
 class Learner:
     id: int
     display_name: str
+    created_at: datetime  # fields from here on are in the order of the learners table's columns
     timezone: str
-    created_at: datetime
     focus_topic: str | None = None
     lesson_unit: str | None = None
     open_prompt: str | None = None
@@ -33,6 +33,9 @@ class Learner:
     reminder_paused_until: date | None = None
     reminder_when_studied: str = "skip"
     unreachable: bool = False
+    reminder_snoozed: bool = False
+    daily_date: date | None = None
+    daily_prompt: str | None = None
 
 
 @dataclass(frozen=True)

@@ -186,8 +186,15 @@ class Core:
             return [Reply("Sorry, something went wrong on my side. Please try again in a moment.")]
         finally:
             log.debug("%s took %.1f ms", what, (time.perf_counter() - started) * 1000)
-        replies = out if isinstance(out, list) else [out]
-        return [r for r in replies if r is not None] or [Reply("Done.")]
+        replies = [r for r in (out if isinstance(out, list) else [out]) if r is not None] or [Reply("Done.")]
+        if ctx._learner is not None and ctx._learner.unreachable:
+            # a reminder could not be delivered: reminders were turned off; say so now that they write
+            await self.repo.update_learner(ctx._learner.id, unreachable=False)
+            replies.insert(0, Reply(
+                "📭 I couldn't deliver your last reminder (were my messages blocked?), so I turned reminders off. "
+                "Turn them back on with `/remind HH:MM`."
+            ))
+        return replies
 
     async def _run(self, ctx: Ctx, command: Command, args: str | dict[str, Any]) -> Any:
         if command.admin and not ctx.actor.is_admin:
@@ -227,7 +234,7 @@ def parse_args(core: Core, command: Command, raw: str | dict[str, Any]) -> dict[
         for arg in command.args:
             if not rest:
                 break
-            if arg.kind in ("text", "topic", "timezone") or arg is command.args[-1]:
+            if arg.kind in ("text", "topic") or arg is command.args[-1]:
                 items[arg.name], rest = rest, ""
             else:
                 items[arg.name], _, rest = rest.partition(" ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -9,10 +10,20 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.core.ports import AnswerRecord, Learner, PromptStats, UnitState
-from bot.storage.tables import attempts, identities, learners, review_cards, study_days, unit_progress
+from bot.core.ports import AnswerRecord, Destination, Learner, PromptStats, UnitState
+from bot.storage.tables import (
+    attempts,
+    identities,
+    learners,
+    reminder_log,
+    review_cards,
+    study_days,
+    unit_progress,
+)
 
 _LEARNER_COLS = [c for c in learners.c if c.name != "id"]
+# Learner(id, display_name, *columns after id): claims build learners positionally, which is faster
+assert [f.name for f in fields(Learner)][2:] == [c.name for c in _LEARNER_COLS], "Learner fields != learners columns"
 
 
 def _learner(row: Any) -> Learner:
@@ -238,6 +249,132 @@ class SqlRepository:
             ).one()
             return int(row[0]), int(row[1])
 
+    # ------------------------------------------------------------ reminders
+
+    async def claim_due_reminders(self, now: datetime, limit: int, decide, platforms: set[str]) -> list:
+        """Claim up to ``limit`` learners whose reminder is due, in one transaction.
+
+        Writes each sendable reminder's unique log row (learner, local date, kind) and moves every claimed
+        learner's next instant on, before anything is sent. On PostgreSQL the rows are locked with
+        ``FOR UPDATE SKIP LOCKED`` so several processes share the work without overlap.
+        """
+        from bot.core.reminders import Claim
+
+        q = (
+            select(learners)
+            .where(learners.c.reminder_next_at <= now, learners.c.unreachable.is_(False))
+            .order_by(learners.c.reminder_next_at, learners.c.id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(q)).all()
+            if not rows:
+                return []
+            ids = [r.id for r in rows]
+            idents: dict[int, list[Any]] = {}
+            for i in await conn.execute(
+                select(identities).where(identities.c.learner_id.in_(ids)).order_by(identities.c.platform)
+            ):
+                idents.setdefault(i.learner_id, []).append(i)
+            claims = []
+            for r in rows:
+                mine = idents.get(r.id, [])
+                name = mine[0].display_name if mine else "learner"
+                learner = Learner(r[0], name, *r[1:])
+                reach = next((i for i in mine if i.platform in platforms), None)
+                dest = Destination(reach.platform, reach.dm_chat_id or reach.user_id, reach.user_id) if reach else None
+                claims.append((learner, dest, decide(learner)))
+            sendable = [
+                {"learner_id": lr.id, "local_date": d.local_date, "kind": d.kind, "claimed_at": now}
+                for lr, dest, d in claims if d.send and dest is not None
+            ]
+            fresh: set[int] = set()
+            if sendable:
+                mod = postgresql if self.dialect == "postgresql" else sqlite
+                stmt = mod.insert(reminder_log).on_conflict_do_nothing().returning(reminder_log.c.learner_id)
+                fresh = {row[0] for row in await conn.execute(stmt, sendable)}
+            # learners sharing a local time and zone share the next instant: one UPDATE per distinct value
+            by_next: dict[datetime | None, list[int]] = {}
+            for lr, _, d in claims:
+                by_next.setdefault(d.next_at, []).append(lr.id)
+            for next_at, group in by_next.items():
+                await conn.execute(
+                    update(learners).where(learners.c.id.in_(group))
+                    .values(reminder_next_at=next_at, reminder_snoozed=False)
+                )
+        return [Claim(lr, dest, d, lr.id in fresh) for lr, dest, d in claims]
+
+    async def reminder_contexts(self, learner_ids: list[int], now: datetime, since: date) -> dict:
+        """Bulk reads for a batch of reminders: study days, a due review, unit states, prompts answered right."""
+        from bot.core.reminders import LearnerContext
+
+        out = {i: LearnerContext() for i in learner_ids}
+        async with self.engine.connect() as conn:
+            for r in await conn.execute(
+                select(study_days.c.learner_id, study_days.c.day)
+                .where(study_days.c.learner_id.in_(learner_ids), study_days.c.day >= since)
+            ):
+                out[r.learner_id].study_days.append(r.day)
+            for r in await conn.execute(
+                select(review_cards.c.learner_id, review_cards.c.prompt_id, review_cards.c.due_at)
+                .where(review_cards.c.learner_id.in_(learner_ids), review_cards.c.due_at <= now)
+                .order_by(review_cards.c.due_at.desc())
+            ):
+                out[r.learner_id].due_review = r.prompt_id  # the last one written is the earliest due
+            for r in await conn.execute(
+                select(unit_progress.c.learner_id, unit_progress.c.unit_id, unit_progress.c.status,
+                       unit_progress.c.lesson_done_at)
+                .where(unit_progress.c.learner_id.in_(learner_ids))
+            ):
+                out[r.learner_id].states[r.unit_id] = UnitState(r.status, r.lesson_done_at is not None)
+            for r in await conn.execute(
+                select(attempts.c.learner_id, attempts.c.prompt_id)
+                .where(attempts.c.learner_id.in_(learner_ids), attempts.c.correct.is_(True))
+                .distinct()
+            ):
+                out[r.learner_id].correct.add(r.prompt_id)
+        return out
+
+    async def set_daily_prompts(self, rows: list[tuple[int, date, str]]) -> None:
+        """Today's prompt per learner; it also becomes the open question when none is open."""
+        groups: dict[tuple[date, str], list[int]] = {}
+        for i, d, p in rows:
+            groups.setdefault((d, p), []).append(i)
+        async with self.engine.begin() as conn:
+            for (d, p), ids in groups.items():
+                await conn.execute(
+                    update(learners).where(learners.c.id.in_(ids)).values(daily_date=d, daily_prompt=p)
+                )
+                await conn.execute(
+                    update(learners)
+                    .where(learners.c.id.in_(ids), learners.c.open_prompt.is_(None), learners.c.lesson_unit.is_(None))
+                    .values(open_prompt=p, open_source="daily", open_hints=0, open_revealed=False)
+                )
+
+    async def record_reminder_outcomes(self, rows: list[tuple[int, date, str, str]]) -> None:
+        if not rows:
+            return
+        groups: dict[tuple[date, str, str], list[int]] = {}
+        for i, d, k, o in rows:
+            groups.setdefault((d, k, o), []).append(i)
+        async with self.engine.begin() as conn:
+            for (d, k, o), ids in groups.items():
+                await conn.execute(
+                    update(reminder_log)
+                    .where(reminder_log.c.learner_id.in_(ids), reminder_log.c.local_date == d, reminder_log.c.kind == k)
+                    .values(outcome=o)
+                )
+
+    async def reminder_log_rows(self) -> list[tuple[int, date, str, str]]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(reminder_log.c.learner_id, reminder_log.c.local_date, reminder_log.c.kind,
+                       reminder_log.c.outcome).order_by(reminder_log.c.learner_id, reminder_log.c.local_date)
+            )
+            return [tuple(r) for r in rows]
+
     # ------------------------------------------------------------ export and forget
 
     async def export_learner(self, learner_id: int) -> dict[str, Any]:
@@ -250,7 +387,7 @@ class SqlRepository:
             out["learner"] = {k: _jsonable(v) for k, v in learner_row._mapping.items()} if learner_row else None
             for name, table in (
                 ("identities", identities), ("unit_progress", unit_progress), ("attempts", attempts),
-                ("review_cards", review_cards), ("study_days", study_days),
+                ("review_cards", review_cards), ("study_days", study_days), ("reminder_log", reminder_log),
             ):
                 result = await conn.execute(select(table).where(table.c.learner_id == learner_id))
                 out[name] = rows(result)
@@ -271,7 +408,7 @@ class SqlRepository:
 
 async def _delete_learner(conn: AsyncConnection, learner_id: int) -> None:
     # Explicit deletes (not only ON DELETE CASCADE) so it holds whatever the engine's FK setting.
-    for table in (study_days, review_cards, attempts, unit_progress, identities):
+    for table in (reminder_log, study_days, review_cards, attempts, unit_progress, identities):
         await conn.execute(delete(table).where(table.c.learner_id == learner_id))
     await conn.execute(delete(learners).where(learners.c.id == learner_id))
 

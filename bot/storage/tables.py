@@ -61,6 +61,10 @@ learners = Table(
     Column("reminder_paused_until", Date),
     Column("reminder_when_studied", String(8), nullable=False, server_default="skip"),
     Column("unreachable", Boolean, nullable=False, server_default="0"),
+    Column("reminder_snoozed", Boolean, nullable=False, server_default="0"),  # the next send is a snooze
+    # today's prompt, stable for the learner's local day (/daily and the reminder carry it)
+    Column("daily_date", Date),
+    Column("daily_prompt", String(60)),
     Index("ix_learners_reminder_next_at", "reminder_next_at"),
 )
 
@@ -116,4 +120,16 @@ study_days = Table(
     metadata,
     Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
     Column("day", Date, primary_key=True),
+)
+
+# One row per learner, local date and kind, written before sending: a crash, a restart or a second
+# process can never send the same day's reminder twice.
+reminder_log = Table(
+    "reminder_log",
+    metadata,
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("kind", String(8), primary_key=True),  # daily | snooze
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("outcome", String(12), nullable=False, server_default="claimed"),  # claimed | sent | unreachable | failed
 )

@@ -1,0 +1,347 @@
+"""Daily reminders: when each learner's next one is due, what it says, and the sweep that sends them.
+
+The scheduler runs :meth:`ReminderService.sweep` every minute. Each learner's next reminder instant (UTC)
+is a stored, indexed column, so a sweep reads only due learners, in batches. For each claimed learner
+the storage writes a unique (learner, local date, kind) log row *before* sending, in the same transaction
+that moves the learner's next instant to the next local day: a crash, a restart or a second process
+never sends the same day's reminder twice. A crash between that commit and the send loses at most the
+batch in flight (``batch_size`` learners).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from bot.content.model import Prompt
+from bot.core import learning, streaks
+from bot.core.markup import esc
+from bot.core.model import Button, Reply
+from bot.core.ports import Destination, Learner, Messenger, RateLimited, UnitState, Unreachable
+from bot.core.service import zone
+
+if TYPE_CHECKING:
+    from bot.content.loader import Catalog
+
+log = logging.getLogger(__name__)
+
+SNOOZE = timedelta(hours=1)
+STREAK_WINDOW_DAYS = 400
+
+
+# ---------------------------------------------------------------- local time
+
+
+def parse_hhmm(text: str) -> dtime:
+    h, m = text.split(":")
+    return dtime(int(h), int(m))
+
+
+@lru_cache(maxsize=4096)
+def next_instant(hhmm: str, tz_name: str, after: datetime) -> datetime:
+    """The first instant strictly after ``after`` at which the local clock in ``tz_name`` shows ``hhmm``.
+
+    On a day that wall time does not exist (the clocks jump over it), the reminder fires at the first
+    valid minute after the jump; on a day it exists twice (clocks go back), at its first occurrence.
+    """
+    tz = zone(tz_name)
+    at = parse_hhmm(hhmm)
+    local_day = after.astimezone(tz).date()
+    for offset in range(0, 3):
+        day = local_day + timedelta(days=offset)
+        instant = local_instant(day, at, tz_name)
+        if instant > after:
+            return instant
+    raise AssertionError("unreachable: a local time recurs within three days")
+
+
+def local_instant(day: date, at: dtime, tz_name: str) -> datetime:
+    """The UTC instant of wall time ``at`` on local ``day``; gaps move forward, repeats take the first."""
+    tz = zone(tz_name)
+    wall = datetime.combine(day, at)
+    first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    second = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == wall:
+        return first  # exists (the first occurrence if repeated)
+    # a gap: find the first minute after the jump (scan the at most few hours between the two readings)
+    lo, hi = min(first, second), max(first, second)
+    t = lo.replace(second=0, microsecond=0)
+    while t <= hi + timedelta(hours=3):
+        if t.astimezone(tz).replace(tzinfo=None) >= wall:
+            return t
+        t += timedelta(minutes=1)
+    return hi
+
+
+# ---------------------------------------------------------------- what a sweep decides per learner
+
+
+@dataclass(frozen=True)
+class Decision:
+    send: bool
+    local_date: date  # the local date the reminder is for
+    kind: str  # daily | snooze
+    next_at: datetime | None  # the following reminder instant
+    why: str = ""  # sent / late / too-late / paused
+
+
+def decide(learner: Learner, now: datetime, grace: timedelta) -> Decision:
+    """For a learner whose ``reminder_next_at`` is due: send now or skip, and when the next one is."""
+    due = learner.reminder_next_at or now
+    tz = learner.timezone
+    local_date = due.astimezone(zone(tz)).date()
+    kind = "snooze" if learner.reminder_snoozed else "daily"
+    nxt = next_instant(learner.reminder_time, tz, now) if learner.reminder_time else None
+    if now - due > grace:
+        return Decision(False, local_date, kind, nxt, "too-late")
+    if learner.reminder_paused_until is not None and local_date < learner.reminder_paused_until:
+        return Decision(False, local_date, kind, nxt, "paused")
+    return Decision(True, local_date, kind, nxt, "late" if now - due > timedelta(minutes=2) else "on-time")
+
+
+@dataclass(frozen=True)
+class Claim:
+    learner: Learner
+    destination: Destination | None
+    decision: Decision
+    fresh: bool  # the log row was new: this process sends it
+
+
+@dataclass
+class LearnerContext:
+    """What a reminder needs to know about one learner, read in bulk for a batch."""
+
+    study_days: list[date] = field(default_factory=list)
+    due_review: str | None = None
+    states: dict[str, UnitState] = field(default_factory=dict)
+    correct: set[str] = field(default_factory=set)
+
+
+# ---------------------------------------------------------------- today's prompt
+
+
+def choose_daily(catalog: Catalog, learner: Learner, ctx: LearnerContext) -> Prompt | None:
+    """A due review, else the next practice prompt of the current unit, preferring prompts marked daily."""
+    if ctx.due_review and ctx.due_review in catalog.prompt_by_id:
+        return catalog.prompt_by_id[ctx.due_review]
+    unit = _current_unit_cached(catalog, ctx.states, learner.focus_topic)
+    if unit is None:
+        pool = [p for u in catalog.units for p in u.prompts if p.daily]
+        return pool[(learner.id * 7919) % len(pool)] if pool else None
+    pending = [p for p in unit.prompts if p.id not in ctx.correct]
+    pool = pending or list(unit.prompts)
+    daily = [p for p in pool if p.daily]
+    return min(daily or pool, key=lambda p: (p.difficulty, unit.prompts.index(p)))
+
+
+_UNIT_MEMO: dict[tuple, object] = {}
+
+
+def _current_unit_cached(catalog: Catalog, states: dict[str, UnitState], focus: str | None):
+    """learning.current_unit, memoised on (catalog, the learner's unit states, focus): many learners share them."""
+    key = (id(catalog), focus, frozenset((u, st.status) for u, st in states.items()))
+    if key not in _UNIT_MEMO:
+        if len(_UNIT_MEMO) > 10_000:
+            _UNIT_MEMO.clear()
+        _UNIT_MEMO[key] = learning.current_unit(catalog, states, focus)
+    return _UNIT_MEMO[key]
+
+
+def streak_line(s: streaks.Streak) -> str:
+    if s.today_done:
+        return f"🔥 Streak: **{s.current}** day{'s' if s.current != 1 else ''} — today already counts. Nice work!"
+    if s.current == 0:
+        return "🌱 Start a streak today: one question is enough."
+    days = f"{s.current}-day streak"
+    if s.freeze_ready:
+        return f"🔥 Your {days} goes on to {s.current + 1} if you study today (a missed day would use your weekly freeze)."
+    return f"🔥 Study today to keep your {days}: your streak freeze is used this week."
+
+
+def reminder_reply(catalog: Catalog, learner: Learner, s: streaks.Streak, prompt: Prompt | None,
+                   snoozed: bool = False, questions: dict[str, Reply] | None = None) -> Reply:
+    head = "⏰ Snoozed reminder" if snoozed else f"☀️ Hi {esc(learner.display_name)}, time to study"
+    if s.today_done:
+        return Reply(f"{head}\n\n{streak_line(s)}", buttons=((learning.NEXT_BUTTON,),))
+    parts = [head, "", streak_line(s)]
+    rows: list[tuple[Button, ...]] = []
+    if prompt is not None:
+        q = questions.get(prompt.id) if questions is not None else None
+        if q is None:
+            q = learning.question_reply(catalog, prompt, "daily")
+            if questions is not None:
+                questions[prompt.id] = q
+        parts += ["", q.text]
+        rows += list(q.buttons)
+    rows.append((Button("Snooze 1h", "z"), Button("Next ▶", "n", "primary")))
+    return Reply("\n".join(parts), buttons=tuple(rows), math=True, expects_answer=bool(prompt and
+                 prompt.answer.kind not in ("choice", "self")))
+
+
+def nice_work_reply(learner: Learner, s: streaks.Streak) -> Reply:
+    return Reply(f"✨ Nice work today, {esc(learner.display_name)}! {streak_line(s)}")
+
+
+# ---------------------------------------------------------------- rate limiting
+
+
+class RateLimiter:
+    """At most ``rate`` sends a second, as an async token bucket (monotonic time, no busy loop)."""
+
+    def __init__(self, rate: float, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        self.rate = rate
+        self.sleep = sleep
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        if self.rate <= 0:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            wait = self._next - now
+            self._next = max(now, self._next) + 1.0 / self.rate
+        if wait > 0:
+            await self.sleep(wait)
+
+
+DEFAULT_RATES = {"telegram": 25.0, "discord": 40.0}  # messages per second, per platform, below their limits
+
+
+@dataclass
+class SweepStats:
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    batches: int = 0
+
+    def add(self, other: SweepStats) -> None:
+        for k in vars(self):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+
+class ReminderService:
+    """Sends due reminders through the platforms' Messengers. Needs a repository with the reminder queries."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        repo,
+        clock: Callable[[], datetime],
+        messengers: dict[str, Messenger],
+        *,
+        grace_minutes: int = 60,
+        batch_size: int = 500,
+        concurrency: int = 64,
+        rates: dict[str, float] | None = None,
+        max_retries: int = 3,
+    ):
+        self.catalog = catalog
+        self.repo = repo
+        self.clock = clock
+        self.messengers = messengers
+        self.grace = timedelta(minutes=grace_minutes)
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.limiters = {p: RateLimiter(r) for p, r in (DEFAULT_RATES if rates is None else rates).items()}
+        self.max_retries = max_retries
+
+    async def sweep(self, now: datetime | None = None, max_batches: int | None = None) -> SweepStats:
+        """Send every reminder due at ``now``; returns what happened."""
+        now = now or self.clock()
+        total = SweepStats()
+        while max_batches is None or total.batches < max_batches:
+            claims = await self.repo.claim_due_reminders(
+                now, self.batch_size, lambda learner: decide(learner, now, self.grace), set(self.messengers)
+            )
+            if not claims:
+                break
+            total.add(await self._send_batch(claims, now))
+            total.batches += 1
+        if total.claimed:
+            log.info("reminder sweep: %s", total)
+        return total
+
+    async def _send_batch(self, claims: list[Claim], now: datetime) -> SweepStats:
+        stats = SweepStats(claimed=len(claims))
+        to_send = [c for c in claims if c.fresh and c.decision.send and c.destination is not None]
+        stats.skipped = len(claims) - len(to_send)
+        if not to_send:
+            return stats
+        ids = [c.learner.id for c in to_send]
+        earliest = min(c.decision.local_date for c in to_send) - timedelta(days=STREAK_WINDOW_DAYS)
+        contexts = await self.repo.reminder_contexts(ids, now, earliest)
+        replies: list[tuple[Claim, Reply | None]] = []
+        dailies: list[tuple[int, date, str]] = []
+        questions: dict[str, Reply] = {}  # many learners share today's prompt: build each question once
+        for c in to_send:
+            lc = contexts.get(c.learner.id, LearnerContext())
+            s = streaks.compute(lc.study_days, c.decision.local_date)
+            if s.today_done:
+                reply = nice_work_reply(c.learner, s) if c.learner.reminder_when_studied == "nice" else None
+            else:
+                prompt = None
+                if c.learner.daily_date == c.decision.local_date and c.learner.daily_prompt in self.catalog.prompt_by_id:
+                    prompt = self.catalog.prompt_by_id[c.learner.daily_prompt]
+                else:
+                    prompt = choose_daily(self.catalog, c.learner, lc)
+                    if prompt is not None:
+                        dailies.append((c.learner.id, c.decision.local_date, prompt.id))
+                reply = reminder_reply(self.catalog, c.learner, s, prompt, snoozed=c.decision.kind == "snooze",
+                                       questions=questions)
+            replies.append((c, reply))
+        if dailies:
+            await self.repo.set_daily_prompts(dailies)
+        outcomes: list[tuple[int, date, str, str]] = []
+        queue = iter(replies)
+
+        async def worker() -> None:  # a fixed pool of senders: bounded concurrency, no task per learner
+            for c, reply in queue:
+                if reply is None:
+                    outcomes.append((c.learner.id, c.decision.local_date, c.decision.kind, "studied"))
+                    stats.skipped += 1
+                    continue
+                outcome = await self._deliver(c, reply)
+                outcomes.append((c.learner.id, c.decision.local_date, c.decision.kind, outcome))
+                if outcome == "sent":
+                    stats.sent += 1
+                elif outcome == "unreachable":
+                    stats.unreachable += 1
+                else:
+                    stats.failed += 1
+
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(replies)))))
+        await self.repo.record_reminder_outcomes(outcomes)
+        return stats
+
+    async def _deliver(self, c: Claim, reply: Reply) -> str:
+        assert c.destination is not None
+        messenger = self.messengers[c.destination.platform]
+        limiter = self.limiters.get(c.destination.platform)
+        for attempt in range(self.max_retries + 1):
+            if limiter is not None:
+                await limiter.acquire()
+            try:
+                await messenger.send(c.destination, reply)
+                return "sent"
+            except Unreachable:
+                await self.repo.update_learner(c.learner.id, unreachable=True, reminder_next_at=None)
+                log.info("learner %s unreachable on %s: reminders off", c.learner.id, c.destination.platform)
+                return "unreachable"
+            except RateLimited as exc:
+                log.warning("rate limited on %s; waiting %.1fs", c.destination.platform, exc.retry_after)
+                await asyncio.sleep(min(exc.retry_after, 60))
+            except Exception:
+                log.exception("reminder to learner %s failed (attempt %d)", c.learner.id, attempt + 1)
+                await asyncio.sleep(min(2**attempt, 10) * 0.1)
+        return "failed"
+
