@@ -20,16 +20,22 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def formula_problems(prompt) -> list[str]:
+    """Every formula of a prompt (question, hints, solution) must render as an image."""
+    from bot.render.formulas import text_formula_errors
+
+    out: list[str] = []
+    for where, text in (("question", prompt.question), *(("hint", h) for h in prompt.hints),
+                        ("solution", prompt.solution)):
+        out += [f"formula in {where} does not render: {e}" for e in text_formula_errors(text)]
+    return out
+
+
 def content_checks() -> list:
-    """The per-prompt checks check-content runs: the answer checker, and formula rendering when available."""
+    """The per-prompt checks check-content runs: the answer checker and formula rendering."""
     from bot.practice.check import validate_prompt
 
-    checks = [validate_prompt]
-    try:
-        from bot.render.formulas import prompt_formula_errors
-    except ImportError:  # rendering not installed in this build
-        return checks
-    return [*checks, prompt_formula_errors]
+    return [validate_prompt, formula_problems]
 
 
 def load_content(settings: Settings, *, full_check: bool = False) -> Catalog:

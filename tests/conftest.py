@@ -38,6 +38,16 @@ class FakeClock:
         self.now += timedelta(**kw)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _formula_cache(tmp_path_factory):
+    """Rendered formulas go to a temporary cache, not ./data of the checkout."""
+    from bot.render.formulas import set_cache_dir
+
+    set_cache_dir(tmp_path_factory.mktemp("formula-cache"))
+    yield
+    set_cache_dir(None)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))

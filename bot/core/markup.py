@@ -18,7 +18,8 @@ _TOKEN = re.compile(
     r"|(?<![\w\\])_(?P<ital>[^_\n]+?)_(?!\w)"
     r"|`(?P<code>[^`\n]+)`"
     r"|\[(?P<label>[^\]\n]+)\]\((?P<url>https?://[^)\s]+)\)"
-    r"|\$(?P<math>[^$\n]+?)\$",
+    # the same rule as bot.render: no space just inside the dollars, no digit right after ("$5 and $10")
+    r"|(?<!\\)\$(?![\s$])(?P<math>(?:[^$\\\n]|\\.)+?)(?<![\s\\])\$(?!\d)",
     re.S,
 )
 _ESCAPE = re.compile(r"([\\*_`\[\]$])")
