@@ -95,8 +95,20 @@ async def _console(settings: Settings, user: str) -> int:
 
 
 async def _run_platforms(settings: Settings) -> int:
-    log.error("platform adapters are not available in this build; run `python -m bot console`")
-    return 2
+    from bot.app import build_app, run_platforms
+    from bot.content.loader import ContentError
+
+    try:
+        app = await build_app(settings)
+    except ContentError as exc:
+        log.error("the content in %s has problems:\n%s", settings.content_dir, exc)
+        return 2
+    try:
+        await run_platforms(app)
+    except Exception as exc:  # e.g. a rejected token: one clear line, never the token itself
+        log.error("stopped: %s: %s", type(exc).__name__, exc)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

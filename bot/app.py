@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.config import Settings, redact_url
 from bot.content.loader import Catalog, load_catalog
@@ -62,3 +66,50 @@ async def build_app(settings: Settings, *, clock: Clock = system_clock, catalog:
     repo = SqlRepository(engine)
     core = Core(catalog, repo, clock, default_timezone=settings.default_timezone)
     return App(settings, catalog, repo, core)
+
+
+async def run_platforms(app: App, stop: asyncio.Event | None = None, *, clock: Clock = system_clock) -> None:
+    """Run every platform that has a token, in this process and event loop, with the reminder sweep,
+    until ``stop`` is set or SIGTERM/SIGINT arrives; then stop taking updates and close cleanly."""
+    from bot.core.reminders import ReminderService
+    from bot.scheduler import Scheduler
+
+    settings = app.settings
+    adapters: dict[str, Any] = {}
+    if settings.telegram_token:
+        from bot.adapters.telegram import TelegramAdapter
+
+        adapters["telegram"] = TelegramAdapter(app.core, settings)
+    if settings.discord_token:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters["discord"] = DiscordAdapter(app.core, settings)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    started: list[Any] = []
+    scheduler = Scheduler()
+    try:
+        for name, adapter in adapters.items():
+            await adapter.start()
+            started.append(adapter)
+            log.info("%s adapter started", name)
+        reminders = ReminderService(
+            app.catalog, app.repo, clock, {n: a.messenger for n, a in adapters.items()},
+            grace_minutes=settings.reminder_grace_minutes,
+        )
+        scheduler.every_minute("reminder-sweep", reminders.sweep)
+        scheduler.start()
+        log.info("ready: %s", ", ".join(adapters) or "no platform")
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        scheduler.shutdown()
+        for adapter in reversed(started):
+            try:
+                await asyncio.wait_for(adapter.stop(), timeout=10)
+            except Exception:
+                log.exception("error while stopping an adapter")
+        await app.close()

@@ -47,6 +47,10 @@ class SqlRepository:
             return postgresql.insert(table).values(**values).on_conflict_do_nothing()
         return sqlite.insert(table).values(**values).on_conflict_do_nothing()
 
+    def _insert_ignore_many(self, table):
+        mod = postgresql if self.dialect == "postgresql" else sqlite
+        return mod.insert(table).on_conflict_do_nothing()
+
     def _upsert(self, table, keys: list[str], values: dict[str, Any], update_cols: list[str]):
         mod = postgresql if self.dialect == "postgresql" else sqlite
         stmt = mod.insert(table).values(**values)
@@ -263,7 +267,7 @@ class SqlRepository:
         q = (
             select(learners)
             .where(learners.c.reminder_next_at <= now, learners.c.unreachable.is_(False))
-            .order_by(learners.c.reminder_next_at, learners.c.id)
+            .order_by(learners.c.reminder_next_at)  # the index's order: no sort of all due rows
             .limit(limit)
         )
         if self.dialect == "postgresql":
@@ -272,19 +276,26 @@ class SqlRepository:
             rows = (await conn.execute(q)).all()
             if not rows:
                 return []
-            ids = [r.id for r in rows]
-            idents: dict[int, list[Any]] = {}
-            for i in await conn.execute(
-                select(identities).where(identities.c.learner_id.in_(ids)).order_by(identities.c.platform)
-            ):
-                idents.setdefault(i.learner_id, []).append(i)
+            ids = [r[0] for r in rows]
+            # (learner_id, platform, user_id, display_name, dm_chat_id) as plain tuples: this loop is hot
+            idents: dict[int, list[tuple]] = {}
+            for i in (
+                await conn.execute(
+                    select(identities.c.learner_id, identities.c.platform, identities.c.user_id,
+                           identities.c.display_name, identities.c.dm_chat_id)
+                    .where(identities.c.learner_id.in_(ids)).order_by(identities.c.platform)
+                )
+            ).tuples().all():
+                idents.setdefault(i[0], []).append(i)
             claims = []
             for r in rows:
-                mine = idents.get(r.id, [])
-                name = mine[0].display_name if mine else "learner"
-                learner = Learner(r[0], name, *r[1:])
-                reach = next((i for i in mine if i.platform in platforms), None)
-                dest = Destination(reach.platform, reach.dm_chat_id or reach.user_id, reach.user_id) if reach else None
+                mine = idents.get(r[0], ())
+                learner = Learner(r[0], mine[0][3] if mine else "learner", *r[1:])
+                dest = None
+                for _, platform, user_id, _, dm_chat in mine:
+                    if platform in platforms:
+                        dest = Destination(platform, dm_chat or user_id, user_id)
+                        break
                 claims.append((learner, dest, decide(learner)))
             sendable = [
                 {"learner_id": lr.id, "local_date": d.local_date, "kind": d.kind, "claimed_at": now}
@@ -292,9 +303,22 @@ class SqlRepository:
             ]
             fresh: set[int] = set()
             if sendable:
-                mod = postgresql if self.dialect == "postgresql" else sqlite
-                stmt = mod.insert(reminder_log).on_conflict_do_nothing().returning(reminder_log.c.learner_id)
-                fresh = {row[0] for row in await conn.execute(stmt, sendable)}
+                # The claimed learners are ours alone in this transaction (row locks on PostgreSQL; the one
+                # writer on SQLite), so the rows already logged are exactly those not to send again.
+                dates = {r["local_date"] for r in sendable}
+                done = {
+                    (r.learner_id, r.local_date, r.kind)
+                    for r in await conn.execute(
+                        select(reminder_log.c.learner_id, reminder_log.c.local_date, reminder_log.c.kind).where(
+                            reminder_log.c.learner_id.in_([r["learner_id"] for r in sendable]),
+                            reminder_log.c.local_date.in_(dates),
+                        )
+                    )
+                }
+                new_rows = [r for r in sendable if (r["learner_id"], r["local_date"], r["kind"]) not in done]
+                if new_rows:
+                    await conn.execute(self._insert_ignore_many(reminder_log), new_rows)
+                fresh = {r["learner_id"] for r in new_rows}
             # learners sharing a local time and zone share the next instant: one UPDATE per distinct value
             by_next: dict[datetime | None, list[int]] = {}
             for lr, _, d in claims:
