@@ -1,20 +1,59 @@
 """Checking a learner's answer against a prompt's :class:`~bot.content.model.Answer`.
 
-Interim version: numbers (integers, decimals, fractions) and multiple choice. The practice engine
-replaces the internals; the public API (``Verdict``, ``check_answer``, ``validate_prompt``,
-``example_for``) stays.
+Public API (the core calls it): :class:`Verdict`, :func:`check_prompt`, :func:`check_answer`,
+:func:`validate_prompt`, :func:`example_for`, ``MAX_ANSWER_CHARS``.
+
+Text is read by the bounded parser in :mod:`bot.practice.maths` (never ``eval``/``sympify``), then compared:
+
+- number: the exact value, or (without ``tolerance``) a decimal with at least 2 decimals that is the value
+  correctly rounded to the decimals shown (1/3: 0.33, 0.333, 2/6 are right; 0.3 and 0.34 are not); with
+  ``tolerance``, |given - value| <= tolerance. Vectors, matrices and sets apply the rule per entry.
+- expression: equivalent over the declared variables: sympy when it is cheap and structural, otherwise the
+  values at random points (floats, re-checked in high precision with mpmath), within a time budget.
+- choice: the option's text (case, spaces and unicode-insensitive), or its number or letter.
+- self: not checked here; the learner grades themselves with buttons.
+
+A malformed answer is ``unreadable`` (never counted as an attempt) with a reason and an example; a wrong
+answer that matches one of the prompt's listed mistakes carries that mistake's hint.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import re
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
-from bot.content.model import Answer, Prompt
+import sympy
+
+from bot.content.model import Answer, Mistake, Prompt
+from bot.practice.maths import (
+    EvalError,
+    Node,
+    Unreadable,
+    exact,
+    expand_pm,
+    feval,
+    mp_context,
+    mpeval,
+    normalise,
+    parse,
+    to_sympy,
+)
+
+log = logging.getLogger(__name__)
 
 MAX_ANSWER_CHARS = 500
+TIME_BUDGET_S = 0.08  # numeric comparison stops sampling after this (per check)
+MAX_SET_ITEMS = 30
+SYMPY_STRUCTURAL_MAX_NODES = 30
+SYMPY_EXPAND_MAX_NODES = 24
+SYMPY_EXPAND_MAX_TERMS = 400
 
 
 @dataclass(frozen=True)
@@ -28,52 +67,472 @@ class Verdict:
         return self.status == "right"
 
 
-_NUM = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)\s*(?:/\s*(\d+))?\s*$")
+class _BrokenCanonical(Exception):
+    """The prompt's own value cannot be read (a content error: check-content reports it)."""
 
 
-def _number(text: str) -> Fraction | None:
-    m = _NUM.match(text.replace("−", "-"))
-    if not m:
-        return None
-    num = Fraction(m.group(1))
-    if m.group(2):
-        den = int(m.group(2))
-        if den == 0:
-            return None
-        num /= den
-    return num
+SELF_GRADED_FEEDBACK = (
+    "This one is self-graded: open the worked solution, compare it with your own answer, then press "
+    "“I had it” or “I missed it”."
+)
 
 
 def example_for(answer: Answer) -> str:
+    if answer.kind == "expression":
+        v = answer.vars[0] if answer.vars else "x"
+        names = ", ".join(answer.vars) if answer.vars else "x"
+        return f"write an expression in {names} like 2*{v} + 1, {v}^2 or sqrt({v})"
+    if answer.kind == "choice":
+        n = len(answer.options)
+        return f"press one of the buttons, or type the option, its number (1-{n}) or its letter (a-{'abcdef'[n - 1]})"
     return {
-        "number": "write a number like 3, -0.25 or 3/4",
-        "choice": "press one of the buttons, or type the option",
-        "expression": "write an expression like 2*x + 1",
+        "number": "write a number like 3, -0.25, 3/4 or sqrt(2)/2",
         "vector": "write a vector like [1, 2, 3]",
-        "matrix": "write a matrix like [[1, 2], [3, 4]]",
-        "set": "write a set like {1, -2}",
+        "matrix": "write a matrix like [[1, 2], [3, 4]] or 1 2; 3 4",
+        "set": "write the values like {1, -2}",
         "self": "compare with the solution and grade yourself",
     }[answer.kind]
 
 
-def check_answer(answer: Answer, text: str) -> Verdict:
-    if len(text) > MAX_ANSWER_CHARS:
-        return Verdict("unreadable", f"I couldn't read that as maths: it is too long. {example_for(answer)}.")
-    if answer.kind == "choice":
-        t = " ".join(text.split()).casefold()
-        for opt in answer.options:
-            if " ".join(opt.split()).casefold() == t:
-                return Verdict("right" if opt == answer.value else "wrong")
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _unreadable(answer: Answer, reason: str) -> Verdict:
+    return Verdict("unreadable", f"I couldn't read that as maths: {reason}. {_cap(example_for(answer))}.")
+
+
+# ------------------------------------------------------------------------------------------- reading
+
+Value = Any  # a Node (one number or expression) or a list of Values
+
+
+def _to_value(n: Node) -> Value:
+    if n.op != "list":
+        return n
+    rows = n.args
+    if not rows:
+        return []
+    if len(rows) == 1:
+        return [_to_value(x) for x in rows[0]]
+    return [_to_value(r[0]) if len(r) == 1 and r[0].op == "list" else [_to_value(x) for x in r] for r in rows]
+
+
+def _top_value(top: Node) -> Value:
+    rows = top.args
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return _to_value(rows[0][0])
+    return _to_value(top)
+
+
+def _is_flat(v: Value) -> bool:
+    return isinstance(v, list) and all(isinstance(x, Node) for x in v)
+
+
+def _read_scalar(kind: str, variables: tuple[str, ...], text: str) -> Node:
+    top = parse(text, variables if kind == "expression" else (), list_mode=False)
+    rows = top.args
+    if not rows:
+        raise Unreadable("the answer is empty")
+    if len(rows) == 1 and len(rows[0]) == 1 and rows[0][0].op != "list":
+        return rows[0][0]
+    what = "number" if kind == "number" else "expression"
+    if kind == "number" and re.fullmatch(r"\s*-?\d+,\d+\s*", text):
+        raise Unreadable("use a point for decimals, like 0.5")
+    raise Unreadable(f"I expected one {what}, not a list")
+
+
+def _as_vector(v: Value) -> list[Node]:
+    if isinstance(v, Node):
+        raise Unreadable("I expected a vector (a list of numbers), not a single value")
+    if _is_flat(v):
+        return v
+    if v and all(isinstance(r, list) and len(r) == 1 and isinstance(r[0], Node) for r in v):
+        return [r[0] for r in v]  # a column [1; 2; 3]
+    if len(v) == 1 and _is_flat(v[0]):
+        return v[0]
+    raise Unreadable("I expected a vector like [1, 2, 3], not a table")
+
+
+def _as_matrix(v: Value, want_shape: tuple[int, int] | None) -> list[list[Node]]:
+    if isinstance(v, Node):
+        raise Unreadable("I expected a matrix, not a single value")
+    if v and all(_is_flat(r) for r in v):
+        if len({len(r) for r in v}) != 1:
+            raise Unreadable("the rows have different lengths")
+        return v
+    if _is_flat(v) and want_shape is not None:
+        if want_shape[0] == 1 and len(v) == want_shape[1]:
+            return [v]
+        if want_shape[1] == 1 and len(v) == want_shape[0]:
+            return [[x] for x in v]
+    raise Unreadable("I expected a matrix written row by row")
+
+
+def _as_set(tops: list[Node]) -> list[Value]:
+    items: list[Value] = []
+    for top in tops:
+        v = _top_value(top)
+        if isinstance(v, Node):
+            items.append(v)
+            continue
+        for x in v:
+            if not (isinstance(x, Node) or _is_flat(x)):
+                raise Unreadable("I expected a set of numbers like {1, -2}")
+            items.append(x)
+    if len(items) > MAX_SET_ITEMS:
+        raise Unreadable(f"there are more than {MAX_SET_ITEMS} values")
+    return items
+
+
+def _read(answer: Answer, text: str, want: Value | None = None) -> Value:
+    """Read ``text`` as this answer's kind (``want`` is the canonical value, for matrix shapes)."""
+    kind = answer.kind
+    if kind in ("number", "expression"):
+        return _read_scalar(kind, answer.vars, text)
+    if kind == "set":
+        return _as_set(expand_pm(text, ()))
+    top = parse(text, (), list_mode=True)
+    if not top.args:
+        raise Unreadable("the answer is empty")
+    v = _top_value(top)
+    if kind == "vector":
+        return _as_vector(v)
+    shape = (len(want), len(want[0])) if want else None
+    return _as_matrix(v, shape)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(answer: Answer) -> Value:
+    try:
+        return _read(answer, answer.value)
+    except Unreadable as exc:
+        raise _BrokenCanonical(exc.reason) from exc
+
+
+@lru_cache(maxsize=4096)
+def _mistake_value(answer: Answer, text: str) -> Value | None:
+    try:
+        return _read(answer, text, _canonical(answer))
+    except Unreadable:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _tolerance(tol: float | None) -> Fraction | None:
+    return None if tol is None else Fraction(repr(tol))
+
+
+# ------------------------------------------------------------------------------------------ numbers
+
+
+@lru_cache(maxsize=8192)
+def _mp_value(node: Node) -> Any:
+    return mpeval(node, {}, mp_context(60))
+
+
+def _decimals_shown(node: Node) -> int | None:
+    while node.op == "neg":
+        node = node.args[0]
+    if node.op == "pct" and node.args[0].op == "num":
+        return (node.args[0].dec or 0) + 2
+    if node.op == "num":
+        return node.dec
+    return None
+
+
+def same_number(g: Node, w: Node, tol: Fraction | None) -> bool:
+    """The number rule: exact value, a correctly rounded decimal (>= 2 decimals), or within ``tol``."""
+    ge, we = exact(g), exact(w)
+    both_exact = ge is not None and we is not None
+    if both_exact:
+        diff: Any = abs(ge - we)
+    else:
+        try:
+            gm, wm = _mp_value(g), _mp_value(w)
+        except EvalError:
+            return False
+        ctx = mp_context(60)
+        diff = abs(gm - wm)
+    if tol is not None:
+        return diff <= tol if both_exact else diff <= ctx.mpf(tol.numerator) / tol.denominator + ctx.mpf("1e-40")
+    if both_exact:
+        if diff == 0:
+            return True
+    elif diff <= ctx.mpf("1e-40") * max(1, abs(wm)):
+        return True
+    d = _decimals_shown(g)
+    if d is None or d < 2:
+        return False
+    zero_given = ge == 0 if ge is not None else False
+    if both_exact:
+        return diff <= Fraction(1, 2 * 10**d) and not (zero_given and we != 0)
+    if ctx.im(wm) != 0 or zero_given:
+        return False
+    return diff <= ctx.mpf(1) / (2 * ctx.mpf(10) ** d)
+
+
+def _same_entries(g: Value, w: Value, tol: Fraction | None) -> bool:
+    if isinstance(g, Node) and isinstance(w, Node):
+        return same_number(g, w, tol)
+    if isinstance(g, list) and isinstance(w, list) and len(g) == len(w):
+        return all(_same_entries(a, b, tol) for a, b in zip(g, w, strict=True))
+    return False
+
+
+def _same_set(given: list[Value], want: list[Value], tol: Fraction | None) -> bool:
+    # Drop exact repeats ({1, 1, -2}), then look for a perfect matching given <-> want.
+    distinct: list[Value] = []
+    for g in given:
+        if not any(_same_entries(g, d, None) and _same_entries(d, g, None) for d in distinct):
+            distinct.append(g)
+    if len(distinct) != len(want):
+        return False
+    ok = [[_same_entries(g, w, tol) for w in want] for g in distinct]
+    match: list[int | None] = [None] * len(want)
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in range(len(want)):
+            if ok[i][j] and j not in seen:
+                seen.add(j)
+                if match[j] is None or augment(match[j], seen):  # type: ignore[arg-type]
+                    match[j] = i
+                    return True
+        return False
+
+    return all(augment(i, set()) for i in range(len(distinct)))
+
+
+# -------------------------------------------------------------------------------------- expressions
+
+
+@lru_cache(maxsize=64)
+def _points(variables: tuple[str, ...]) -> tuple[dict[str, float], ...]:
+    """Deterministic sample points: some in (0, 1), some above 1, some negative."""
+    import random
+
+    if not variables:
+        return ({},)
+    rng = random.Random(0x5EED)
+    ranges = [(0.1, 0.9)] * 4 + [(1.1, 2.9)] * 4 + [(-2.9, -0.1)] * 4
+    return tuple({v: rng.uniform(lo, hi) for v in variables} for lo, hi in ranges)
+
+
+Sample = tuple[complex | float, float] | None  # value and the magnitude of its largest sum term
+
+
+def _sample(node: Node, env: dict[str, float]) -> Sample:
+    mag = [0.0]
+    try:
+        return feval(node, env, mag), mag[0]
+    except EvalError:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _canonical_samples(node: Node, variables: tuple[str, ...]) -> tuple[Sample, ...]:
+    return tuple(_sample(node, env) for env in _points(variables))
+
+
+@lru_cache(maxsize=4096)
+def _sympy_of(node: Node) -> Any:
+    return to_sympy(node)
+
+
+def _is_real(v: complex | float) -> bool:
+    return not isinstance(v, complex) or abs(v.imag) <= 1e-12 * max(1.0, abs(v.real))
+
+
+def _mp_close(g: Node, w: Node, env: dict[str, float], mag: float) -> bool:
+    dps = min(400, 30 + int(math.log10(max(1.0, mag))))
+    ctx = mp_context(dps)
+    try:
+        a, b = mpeval(g, env, ctx), mpeval(w, env, ctx)
+    except EvalError:
+        return False
+    return abs(a - b) <= ctx.mpf("1e-22") * max(1, abs(a), abs(b))
+
+
+def _numeric_equal(g: Node, w: Node, variables: tuple[str, ...], deadline: float) -> bool | None:
+    """Equal at random points? None when too few points are defined for both (or time ran out)."""
+    points = _points(variables)
+    want = _canonical_samples(w, variables)
+    pairs = []
+    for env, ws in zip(points, want, strict=True):
+        if time.perf_counter() > deadline:
+            break
+        if ws is None:
+            continue
+        gs = _sample(g, env)
+        if gs is not None:
+            pairs.append((env, gs[0], ws[0], max(gs[1], ws[1], abs(gs[0]), abs(ws[0]))))
+    need = 3 if variables else 1
+    real = [p for p in pairs if _is_real(p[1]) and _is_real(p[2])]
+    use = real if len(real) >= need else pairs
+    if len(use) < need:
+        return None
+    for env, a, b, mag in use:
+        if abs(a - b) > 1e-9 * max(abs(a), abs(b)) + 1e-12 * max(1.0, mag):
+            if not _mp_close(g, w, env, mag):  # a float mismatch may be cancellation: decide in high precision
+                return False
+    env, _, _, mag = max(use, key=lambda p: abs(p[2]))
+    return _mp_close(g, w, env, mag)
+
+
+def _expansion_terms(node: Node, cap: int = 10**6) -> int:
+    """An upper bound on the number of terms ``sympy.expand`` could produce (capped), for rational trees;
+    ``cap`` when the tree has functions or non-integer powers (sympy can be slow on those)."""
+    op = node.op
+    if op in ("num", "const", "var"):
+        return 1
+    if op in ("neg", "pct"):
+        return _expansion_terms(node.args[0], cap)
+    if op == "add":
+        return min(cap, sum(_expansion_terms(a, cap) for a in node.args))
+    if op == "mul":
+        total = 1
+        for a in node.args:
+            total = min(cap, total * _expansion_terms(a, cap))
+        return total
+    if op == "pow":
+        n = node.args[1].fval
+        if n is None or isinstance(n, complex) or n != int(n):
+            return cap
+        base = _expansion_terms(node.args[0], cap)
+        return cap if base > 1 and abs(n) > 40 else min(cap, base ** int(abs(n)))
+    return cap
+
+
+def same_expression(g: Node, w: Node, variables: tuple[str, ...], deadline: float) -> bool:
+    # 1. Exact and cheap: sympy's automatic canonical form of small rational trees (2x + 1 vs 1 + 2*x).
+    if (g.size <= SYMPY_STRUCTURAL_MAX_NODES and w.size <= SYMPY_STRUCTURAL_MAX_NODES
+            and _expansion_terms(g) < 10**6 and _expansion_terms(w) < 10**6):
+        try:
+            if _sympy_of(g) == _sympy_of(w):
+                return True
+        except Exception:  # noqa: BLE001 - sympy is only a shortcut here
+            log.debug("sympy structural comparison failed", exc_info=True)
+    # 2. Values at random points.
+    verdict = _numeric_equal(g, w, variables, deadline)
+    if verdict is not None:
+        return verdict
+    # 3. Too few points where both are defined: expand symbolically, only when that is provably small.
+    if (time.perf_counter() < deadline and g.size <= SYMPY_EXPAND_MAX_NODES and w.size <= SYMPY_EXPAND_MAX_NODES
+            and _expansion_terms(g) + _expansion_terms(w) <= SYMPY_EXPAND_MAX_TERMS):
+        try:
+            sg, sw = _sympy_of(g), _sympy_of(w)
+            if sg.has(sympy.zoo, sympy.nan) or sw.has(sympy.zoo, sympy.nan):
+                return False
+            return bool(sympy.expand(sg - sw) == 0)
+        except Exception:  # noqa: BLE001
+            log.debug("sympy expand failed", exc_info=True)
+    return False
+
+
+# -------------------------------------------------------------------------------------------- choice
+
+
+def _choice_key(s: str) -> str:
+    key = "".join(normalise(s).split()).casefold().rstrip(".").replace("**", "^")
+    return re.sub(r"\^\((\w+)\)", r"^\1", key)  # x² and x^2 alike
+
+
+_INDEX = re.compile(r"\(?([1-6]|[a-f])[).:]?")
+
+
+def _chosen(answer: Answer, text: str) -> str | None:
+    key = _choice_key(text)
+    keys = [_choice_key(o) for o in answer.options]
+    for opt, k in zip(answer.options, keys, strict=True):
+        if k == key:
+            return opt
+    m = _INDEX.fullmatch(key)
+    if not m:
+        return None
+    c = m.group(1)
+    if c.isdigit():
+        if any(_INDEX.fullmatch(k) and _INDEX.fullmatch(k).group(1).isdigit() for k in keys):  # type: ignore[union-attr]
+            return None  # the options are numbers themselves: "2" would be ambiguous
+        i = int(c) - 1
+    else:
+        if any(len(k) == 1 and k in "abcdef" for k in keys):
+            return None
+        i = "abcdef".index(c)
+    return answer.options[i] if i < len(answer.options) else None
+
+
+def _check_choice(answer: Answer, text: str, mistakes: Sequence[Mistake]) -> Verdict:
+    opt = _chosen(answer, text)
+    if opt is None:
         return Verdict("unreadable", f"That is not one of the options: {example_for(answer)}.")
-    if answer.kind == "number":
-        got, want = _number(text), _number(answer.value)
-        if got is None:
-            return Verdict("unreadable", f"I couldn't read that as a number: {example_for(answer)}.")
-        tol = Fraction(answer.tolerance) if answer.tolerance is not None else Fraction(0)
-        if want is not None and abs(got - want) <= tol:
+    if opt == answer.value:
+        return Verdict("right")
+    for m in mistakes:
+        if _choice_key(m.answer) == _choice_key(opt):
+            return Verdict("wrong", m.hint, m.answer)
+    return Verdict("wrong", "", None)
+
+
+# -------------------------------------------------------------------------------------------- the API
+
+
+def _same(answer: Answer, given: Value, want: Value, deadline: float) -> bool:
+    kind = answer.kind
+    tol = _tolerance(answer.tolerance)
+    if kind == "expression":
+        return same_expression(given, want, answer.vars, deadline)
+    if kind == "set":
+        return _same_set(given, want, tol)
+    return _same_entries(given, want, tol)
+
+
+def _shape_feedback(answer: Answer, given: Value, want: Value) -> str:
+    if answer.kind == "vector" and len(given) != len(want):
+        return f"Your vector has {len(given)} entries; this one has {len(want)}."
+    if answer.kind == "matrix" and (len(given), len(given[0])) != (len(want), len(want[0])):
+        return f"Your matrix is {len(given)}×{len(given[0])}; this one is {len(want)}×{len(want[0])}."
+    return ""
+
+
+def check_answer(answer: Answer, text: str, *, mistakes: Sequence[Mistake] = ()) -> Verdict:
+    """Check ``text`` against ``answer``; a wrong answer matching one of ``mistakes`` gets its hint."""
+    if answer.kind == "self":
+        return Verdict("unreadable", SELF_GRADED_FEEDBACK)
+    if not isinstance(text, str):
+        text = str(text)
+    if len(text) > MAX_ANSWER_CHARS:
+        return _unreadable(answer, f"it is too long (more than {MAX_ANSWER_CHARS} characters)")
+    if not text.strip():
+        return _unreadable(answer, "the answer is empty")
+    if answer.kind == "choice":
+        return _check_choice(answer, text, mistakes)
+    deadline = time.perf_counter() + TIME_BUDGET_S
+    try:
+        want = _canonical(answer)
+        given = _read(answer, text, want)
+        if _same(answer, given, want, deadline):
             return Verdict("right")
-        return Verdict("wrong")
-    return Verdict("unreadable", f"This kind of answer is not supported yet: {example_for(answer)}.")
+        for m in mistakes:
+            if time.perf_counter() > deadline:
+                break
+            mv = _mistake_value(answer, m.answer)
+            if mv is not None and _same(answer, given, mv, deadline):
+                return Verdict("wrong", m.hint, m.answer)
+        return Verdict("wrong", _shape_feedback(answer, given, want))
+    except Unreadable as exc:
+        return _unreadable(answer, exc.reason)
+    except _BrokenCanonical as exc:
+        log.error("cannot read the canonical answer %r: %s", answer.value, exc)
+        return Verdict("unreadable", "Sorry, I can't check this question right now (its answer is broken). "
+                                     "Ask for a hint or the solution instead.")
+    except Exception:  # noqa: BLE001 - a checker bug must not crash the conversation
+        log.exception("checking %r against %r failed", text[:80], answer.value)
+        return _unreadable(answer, "something in it confused me")
+
+
+def check_prompt(prompt: Prompt, text: str) -> Verdict:
+    """Check ``text`` against ``prompt``'s answer, matching its listed mistakes for specific hints."""
+    return check_answer(prompt.answer, text, mistakes=prompt.mistakes)
 
 
 def validate_prompt(prompt: Prompt) -> list[str]:
@@ -82,20 +541,30 @@ def validate_prompt(prompt: Prompt) -> list[str]:
     if a.kind == "self":
         return []
     problems = []
-    if a.kind == "choice":
-        canonical = a.value
-    else:
-        canonical = a.value
-    if check_answer(a, canonical).status != "right":
+    if a.kind != "choice":
+        try:
+            _canonical(a)
+        except _BrokenCanonical as exc:
+            return [f"the checker cannot read the answer {a.value!r}: {exc}"]
+    if check_answer(a, a.value).status != "right":
         problems.append(f"the checker does not accept the canonical answer {a.value!r}")
     for m in prompt.mistakes:
         v = check_answer(a, m.answer)
         if v.status == "right":
             problems.append(f"the checker accepts the listed wrong answer {m.answer!r}")
         elif v.status == "unreadable":
-            problems.append(f"the checker cannot read the listed wrong answer {m.answer!r}")
+            reason = v.feedback.removeprefix("I couldn't read that as maths: ").split(". ")[0]
+            problems.append(f"the checker cannot read the listed wrong answer {m.answer!r}: {reason}")
     return problems
 
 
-def check_prompt(prompt: Prompt, text: str) -> Verdict:
-    return check_answer(prompt.answer, text)
+def warm_up() -> None:
+    """Pay sympy's and mpmath's one-time lazy imports and caches now (call at start-up), not on a learner."""
+    s = sympy.Symbol("x")
+    sympy.expand((s * s + s / 2 + 1) ** 3 - sympy.sqrt(s) * sympy.exp(s) * sympy.Abs(s))  # lazy imports
+    x = Answer(kind="expression", value="(x + 1)^2*sin(x)", vars=("x",))
+    for text in ("sin(x)(x^2 + 2x + 1)", "(x+1)^1000", "x*x*sin(x)", "e^x", "sqrt(x^2)", "ln(x)/x"):
+        check_answer(x, text)
+    check_answer(Answer(kind="number", value="sqrt(2)/2"), "0.71")
+    check_answer(Answer(kind="matrix", value="[[1, 2], [3, 4]]"), "1 2; 3 4")
+    check_answer(Answer(kind="set", value="{1, -2}"), "1 ± 2")

@@ -285,8 +285,8 @@ class SqlRepository:
                            identities.c.display_name, identities.c.dm_chat_id)
                     .where(identities.c.learner_id.in_(ids)).order_by(identities.c.platform)
                 )
-            ).tuples().all():
-                idents.setdefault(i[0], []).append(i)
+            ).all():
+                idents.setdefault(i[0], []).append(tuple(i))
             claims = []
             for r in rows:
                 mine = idents.get(r[0], ())
