@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check-content", help="validate a content folder and report every problem")
     chk.add_argument("dir", nargs="?", help="content folder (default: CONTENT_DIR)")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("healthcheck", help="exit 0 when the database answers and its schema is current")
     return p
 
 
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     secrets = [s.get_secret_value() for s in (settings.discord_token, settings.telegram_token) if s]
-    console_mode = cmd == "console" or (cmd == "run" and not secrets)
+    console_mode = cmd in ("console", "healthcheck") or (cmd == "run" and not secrets)
     level = settings.log_level if not console_mode else max(logging.WARNING, logging.getLevelName(settings.log_level))
     setup_logging(logging.getLevelName(level) if isinstance(level, int) else level, settings.log_format, secrets)
 
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if cmd == "migrate":
             return asyncio.run(_migrate(settings))
+        if cmd == "healthcheck":
+            return asyncio.run(_healthcheck(settings))
         if console_mode:
             return asyncio.run(_console(settings, getattr(args, "user", "you")))
         return asyncio.run(_run_platforms(settings))
@@ -74,6 +77,24 @@ async def _migrate(settings: Settings) -> int:
     finally:
         await engine.dispose()
     print(f"database is at revision {rev}")
+    return 0
+
+
+async def _healthcheck(settings: Settings) -> int:
+    from bot.storage.db import create_engine, current_revision, head_revision
+
+    engine = create_engine(settings.database_url)
+    try:
+        rev = await current_revision(engine)
+    except Exception as exc:
+        print(f"unhealthy: the database does not answer: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    if rev != head_revision():
+        print(f"unhealthy: schema at {rev}, expected {head_revision()}", file=sys.stderr)
+        return 1
+    print("ok")
     return 0
 
 
