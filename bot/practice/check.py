@@ -245,7 +245,7 @@ def same_number(g: Node, w: Node, tol: Fraction | None) -> bool:
     """The number rule: exact value, a correctly rounded decimal (>= 2 decimals), or within ``tol``."""
     ge, we = exact(g), exact(w)
     both_exact = ge is not None and we is not None
-    if both_exact:
+    if ge is not None and we is not None:
         diff: Any = abs(ge - we)
     else:
         try:

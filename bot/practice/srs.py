@@ -48,7 +48,7 @@ def _load(card_json: str | None, now: datetime) -> Card:
     data = json.loads(card_json)
     if not isinstance(data, dict) or "card_id" not in data:
         return new_card(now)
-    return Card.from_dict(data)
+    return Card.from_dict(data)  # type: ignore[arg-type]
 
 
 def review(card_json: str | None, rating: RatingName, now: datetime) -> tuple[str, datetime]:

@@ -1,0 +1,185 @@
+"""Answer checking latency per kind, and formula rendering cold and cached, measured in one run.
+
+    python bench/answers.py [--runs 400]
+
+Answers are realistic: for every prompt of the curriculum, its canonical value written the ways learners
+write it (other equivalent forms, rounded decimals, unicode, spaces), its listed mistakes, and typos. Each
+check is timed on its own (learner text is never cached; the prompt's parsed value is, as in the bot).
+Target: expression p99 < 50 ms. Prints figures as it goes; the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.content.loader import check_directory  # noqa: E402
+from bot.content.model import Answer, Prompt  # noqa: E402
+from bot.practice.check import check_prompt, warm_up  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("number", "expression", "matrix", "vector", "set")
+UNICODE = str.maketrans({"*": "×", "-": "−"})
+
+
+def _sympy_forms(answer: Answer) -> list[str]:
+    """Equivalent rewritings of an expression value (the bench's own content, so sympify is fine here)."""
+    import sympy
+
+    names = {v: sympy.Symbol(v) for v in answer.vars}
+    names["e"] = sympy.E
+    e = sympy.sympify(answer.value.replace("^", "**"), locals=names)
+    forms = []
+    for f in (sympy.expand, sympy.factor, sympy.simplify):
+        try:
+            forms.append(str(f(e)).replace("**", "^"))
+        except Exception:  # noqa: BLE001 - a form sympy cannot make is just skipped
+            pass
+    return forms
+
+
+def _number_forms(value: str) -> list[str]:
+    import sympy
+
+    v = float(sympy.sympify(value.replace("^", "**"), locals={"e": sympy.E}))
+    return [f"{v:.2f}", f"{v:.3f}", f"{v:.4f}", f"{v:.1f}", f"{v * 1.1:.2f}"]
+
+
+def texts_for(prompt: Prompt, rng: random.Random) -> list[str]:
+    a = prompt.answer
+    value = a.value
+    out = [value, value.replace(" ", ""), value.replace("*", " ").replace("  ", " "), value.translate(UNICODE)]
+    out += [m.answer for m in prompt.mistakes]
+    if a.kind == "expression":
+        out += _sympy_forms(a)
+        out.append(value.replace("^2", "²").replace("*", ""))
+    elif a.kind == "number":
+        out += _number_forms(value)
+    elif a.kind in ("vector", "matrix"):
+        out.append(value.replace(",", "").replace("] [", "; ").replace("[[", "[").replace("]]", "]"))
+        out.append(value.replace("[", "(").replace("]", ")"))
+    elif a.kind == "set":
+        items = value.strip("{}").split(",")
+        rng.shuffle(items)
+        out.append(", ".join(i.strip() for i in items))
+    # typos: a dropped character, a doubled operator
+    if len(value) > 2:
+        k = rng.randrange(len(value))
+        out.append(value[:k] + value[k + 1:])
+    out.append(value + "+")
+    return [t for t in out if t]
+
+
+def percentile(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    k = min(len(xs) - 1, max(0, round(p / 100 * (len(xs) - 1))))
+    return xs[k]
+
+
+def bench_checks(runs: int) -> dict[str, dict[str, float]]:
+    catalog, problems = check_directory(ROOT / "content")
+    if catalog is None:
+        raise SystemExit(f"content does not load: {problems[:3]}")
+    rng = random.Random(7)
+    cases: dict[str, list[tuple[Prompt, str]]] = {k: [] for k in KINDS}
+    for p in catalog.prompt_by_id.values():
+        if p.answer.kind in cases:
+            cases[p.answer.kind] += [(p, t) for t in texts_for(p, rng)]
+    t0 = time.perf_counter()
+    warm_up()
+    print(f"warm_up: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    out: dict[str, dict[str, float]] = {}
+    for kind in KINDS:
+        pool = cases[kind]
+        rng.shuffle(pool)
+        if not pool:
+            continue
+        # Each prompt's parsed value is cached by the bot after its first check; prime it like the bot would.
+        for p, _ in pool:
+            check_prompt(p, p.answer.value)
+        times, statuses = [], {"right": 0, "wrong": 0, "unreadable": 0}
+        gc.collect()
+        for i in range(runs):
+            p, text = pool[i % len(pool)]
+            t = time.perf_counter()
+            v = check_prompt(p, text)
+            times.append((time.perf_counter() - t) * 1000)
+            statuses[v.status] += 1
+        out[kind] = {
+            "p50_ms": round(statistics.median(times), 3),
+            "p99_ms": round(percentile(times, 99), 3),
+            "max_ms": round(max(times), 3),
+            "distinct_texts": len(pool),
+            **statuses,
+        }
+        print(f"{kind:10} runs={runs} distinct={len(pool):4} p50={out[kind]['p50_ms']:.3f} ms "
+              f"p99={out[kind]['p99_ms']:.3f} ms max={out[kind]['max_ms']:.3f} ms {statuses}")
+    return out
+
+
+def bench_render(n: int) -> dict[str, float | str | None]:
+    try:
+        from bot.render import formulas
+    except ImportError as exc:  # another engineer's module; not there yet
+        print(f"render: bot.render.formulas is not available ({exc}); figures are null")
+        return {"render_first_ms": None, "render_cold_ms": None, "render_cached_ms": None,
+                "render_note": "bot.render.formulas not available"}
+    catalog, _ = check_directory(ROOT / "content")
+    texts = [p.solution for p in catalog.prompt_by_id.values() if "$" in p.solution]
+    texts = sorted(set(texts))[: n + 1]
+    with tempfile.TemporaryDirectory() as tmp:
+        formulas.set_cache_dir(tmp)
+        t = time.perf_counter()
+        formulas.render_text_png(texts[0])  # includes importing matplotlib and loading fonts
+        first = (time.perf_counter() - t) * 1000
+        cold = []
+        for text in texts[1:]:
+            t = time.perf_counter()
+            png = formulas.render_text_png(text)
+            cold.append((time.perf_counter() - t) * 1000)
+            assert png is None or png.startswith(b"\x89PNG")
+        cached = []
+        for _ in range(5):
+            for text in texts[1:]:
+                t = time.perf_counter()
+                formulas.render_text_png(text)
+                cached.append((time.perf_counter() - t) * 1000)
+        formulas.set_cache_dir(None)
+    res = {
+        "render_first_ms": round(first, 1),
+        "render_cold_ms": round(statistics.median(cold), 2),
+        "render_cold_p99_ms": round(percentile(cold, 99), 2),
+        "render_cached_ms": round(statistics.median(cached), 4),
+        "render_texts": len(cold),
+    }
+    print(f"render: first {first:.0f} ms (imports matplotlib), cold p50 {res['render_cold_ms']} ms "
+          f"p99 {res['render_cold_p99_ms']} ms over {len(cold)} solutions, cached p50 {res['render_cached_ms']} ms")
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=400, help="checks timed per kind")
+    ap.add_argument("--render-texts", type=int, default=40, help="distinct texts rendered cold")
+    args = ap.parse_args()
+    checks = bench_checks(args.runs)
+    render = bench_render(args.render_texts)
+    result: dict[str, object] = {f"{k}_p99_ms": v["p99_ms"] for k, v in checks.items()}
+    result |= {f"{k}_p50_ms": v["p50_ms"] for k, v in checks.items()}
+    result |= render
+    result["runs_per_kind"] = args.runs
+    result["expression_target_met"] = checks["expression"]["p99_ms"] < 50
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
