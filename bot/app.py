@@ -59,6 +59,9 @@ class App:
 
 async def build_app(settings: Settings, *, clock: Clock = system_clock, catalog: Catalog | None = None) -> App:
     catalog = catalog or load_content(settings)
+    from bot.practice.check import warm_up
+
+    warm_up()  # sympy's one-time set-up now, not on a learner's first answer
     log.info("%s", catalog.summary_line())
     engine = create_engine(settings.database_url)
     log.info("database %s", redact_url(settings.database_url))

@@ -188,3 +188,24 @@ async def test_solution_reveal_counts_as_again_and_closes(core, catalog, repo):
     assert "worked solution" in r[0].text
     assert (await repo.find_learner("console", "ada")).open_prompt is None
     assert await repo.attempt_totals((await repo.find_learner("console", "ada")).id) == (1, 0)
+
+
+async def test_due_reviews_come_first_and_review_runs_only_them(core, catalog, clock, repo):
+    r = await core.handle_text(ADA, "/review")
+    assert "No reviews are due" in r[0].text
+    r = await core.handle_text(ADA, "/next")
+    await press(core, ADA, r, "Done")
+    learner = await repo.find_learner("console", "ada")
+    missed = learner.open_prompt
+    await answer_open_prompt(core, ADA, catalog, right=False)
+    r = await core.handle_text(ADA, "/review")
+    assert "No reviews are due" in r[0].text and "next one is due" in r[0].text
+    clock.advance(days=1)
+    r = await core.handle_text(ADA, "/progress")
+    assert "Reviews due: 1" in r[0].text
+    r = await core.handle_text(ADA, "/next")
+    assert r[0].text.startswith("🔁 Review")
+    assert (await repo.find_learner("console", "ada")).open_prompt == missed
+    r = await answer_open_prompt(core, ADA, catalog, right=True)
+    assert "Right" in r[0].text
+    assert "No reviews are due" in (await core.handle_text(ADA, "/review"))[0].text

@@ -86,6 +86,19 @@ def build_registry() -> Registry:
     async def solution(ctx: Ctx, _: dict[str, Any]) -> list[Reply]:
         return await learning.solution(ctx)
 
+    @c("review", "Only your due reviews: questions that are ready to come back")
+    async def review(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        learner = await ctx.learner()
+        due = [p for p in await ctx.repo.due_reviews(learner.id, ctx.now, 5) if p in ctx.catalog.prompt_by_id]
+        if not due:
+            nxt = await ctx.repo.next_review_at(learner.id)
+            when = f" The next one is due {nxt.astimezone(zone(learner.timezone)):%a %d %b %H:%M}." if nxt else ""
+            return Reply(f"🔁 No reviews are due right now.{when} Type /next to keep learning.",
+                         buttons=((NEXT_BUTTON,),))
+        if learner.open_prompt == due[0]:
+            return learning.question_reply(ctx.catalog, ctx.catalog.prompt_by_id[due[0]], "review", again=True)
+        return await learning.open_prompt(ctx, ctx.catalog.prompt_by_id[due[0]], "review")
+
     @c("topics", "The map: every topic and how far you are")
     async def topics(ctx: Ctx, _: dict[str, Any]) -> Reply:
         learner = await ctx.learner()

@@ -220,6 +220,12 @@ class SqlRepository:
             )
             return [r.prompt_id for r in rows]
 
+    async def next_review_at(self, learner_id: int) -> datetime | None:
+        async with self.engine.connect() as conn:
+            return (
+                await conn.execute(select(func.min(review_cards.c.due_at)).where(review_cards.c.learner_id == learner_id))
+            ).scalar_one()
+
     async def count_due(self, learner_id: int, now: datetime) -> int:
         async with self.engine.connect() as conn:
             return (
