@@ -746,7 +746,7 @@ class Parser:
 
     def parse_item(self, ws: bool) -> Node:
         self.skip_assignment()
-        return self.parse_expr(ws)
+        return self.parse_expression(ws)
 
     def skip_assignment(self) -> None:
         """``x = 3``, ``y = 2x + 1`` and ``f(x) = ...``: drop the name and the '='."""
@@ -770,7 +770,7 @@ class Parser:
             return
         raise Unreadable("I expected a value, not an equation")
 
-    def parse_expr(self, ws: bool) -> Node:
+    def parse_expression(self, ws: bool) -> Node:
         terms = [self.parse_term(ws)]
         while True:
             t = self.peek()
@@ -841,7 +841,7 @@ class Parser:
             t = self.peek()
             if t.kind == "{":  # LaTeX habit: e^{2x}
                 self.next()
-                exp = self.parse_expr(False)
+                exp = self.parse_expression(False)
                 self.expect("}")
                 return exp, True
             return self.parse_unary(ws), t.kind == "("
@@ -886,7 +886,7 @@ class Parser:
                 raise Unreadable("I can't read nested |...| bars: use abs(...)")
             self.enter()
             self.abs_depth += 1
-            inner = self.parse_expr(False)
+            inner = self.parse_expression(False)
             self.expect("|")
             self.abs_depth -= 1
             self.leave()
