@@ -2,7 +2,8 @@
 # /app/content to replace it), SQLite data on the /app/data volume, running as a non-root user.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MPLCONFIGDIR=/tmp/matplotlib
 WORKDIR /app
 RUN useradd --create-home --uid 10001 bot
 
@@ -17,5 +18,11 @@ RUN mkdir -p /app/data && chown bot:bot /app/data
 
 USER bot
 VOLUME ["/app/data"]
+# /healthz and /metrics (OPS_PORT; set it empty to turn them off); 8443: Telegram webhook mode
+ENV OPS_PORT=8080
+EXPOSE 8080 8443
+# python -m bot healthcheck asks GET /healthz of the running bot (database, platforms, not stopping)
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["python", "-m", "bot", "healthcheck"]
+# SIGTERM: stop taking updates, finish the sends in flight, close the database; exit within 10 s
+STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot", "run"]

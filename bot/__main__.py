@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|console|check-content|migrate]``."""
+"""Command line: ``python -m bot [run|console|check-content|migrate|healthcheck|backup]``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check-content", help="validate a content folder and report every problem")
     chk.add_argument("dir", nargs="?", help="content folder (default: CONTENT_DIR)")
     sub.add_parser("migrate", help="bring the database schema up to date")
-    sub.add_parser("healthcheck", help="exit 0 when the database answers and its schema is current")
+    sub.add_parser("healthcheck", help="exit 0 when the running bot answers GET /healthz (OPS_PORT set), "
+                                       "else when the database answers and its schema is current")
+    bak = sub.add_parser("backup", help="a consistent copy of the SQLite database, also while the bot runs")
+    bak.add_argument("path", help="the file to write, or a folder for a dated file name in it")
     return p
 
 
@@ -35,23 +38,37 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    secrets = [s.get_secret_value() for s in (settings.discord_token, settings.telegram_token) if s]
-    console_mode = cmd in ("console", "healthcheck") or (cmd == "run" and not secrets)
+    secrets = settings.secrets
+    platforms = settings.discord_token or settings.telegram_token
+    console_mode = cmd in ("console", "healthcheck", "backup") or (cmd == "run" and not platforms)
     level = settings.log_level if not console_mode else max(logging.WARNING, logging.getLevelName(settings.log_level))
     setup_logging(logging.getLevelName(level) if isinstance(level, int) else level, settings.log_format, secrets)
 
     if cmd == "check-content":
         return check_content(Path(args.dir) if args.dir else settings.content_dir)
+    if cmd == "backup":
+        return backup(settings, args.path)
+    from bot.storage.lock import AlreadyRunning, lock_database
+
+    lock = None
     try:
         if cmd == "migrate":
             return asyncio.run(_migrate(settings))
         if cmd == "healthcheck":
             return asyncio.run(_healthcheck(settings))
+        try:  # run and console: one process per SQLite file
+            lock = lock_database(settings.database_url)
+        except AlreadyRunning as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         if console_mode:
             return asyncio.run(_console(settings, getattr(args, "user", "you")))
         return asyncio.run(_run_platforms(settings))
     except KeyboardInterrupt:
         return 130
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def check_content(directory: Path) -> int:
@@ -80,8 +97,27 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
+def backup(settings: Settings, target: str) -> int:
+    from bot.storage.backup import BackupError, backup_sqlite, sqlite_file_of
+
+    try:
+        result = backup_sqlite(sqlite_file_of(settings.database_url), target)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"backup: {result.path} ({result.size:,} bytes, schema revision {result.revision or '?'})")
+    return 0
+
+
 async def _healthcheck(settings: Settings) -> int:
     from bot.storage.db import create_engine, current_revision, head_revision
+
+    if settings.ops_port:  # the running bot's own answer: database, platforms, not shutting down
+        from bot.ops import probe
+
+        ok, detail = await asyncio.to_thread(probe, settings.ops_listen, settings.ops_port)
+        print("ok" if ok else f"unhealthy: {detail}", file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
 
     engine = create_engine(settings.database_url)
     try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -29,11 +30,25 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     discord_dev_guild_id: int | None = None
     discord_shard_count: int | None = Field(default=None, ge=1)
+    # the shards this process runs (a comma list, e.g. "0,1"), of DISCORD_SHARD_COUNT; unset: all of them
+    discord_shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+
+    # Telegram webhook mode (unset URL: long polling). The URL is what Telegram posts to (a load balancer
+    # in front of several processes); each process listens on LISTEN:PORT at the URL's path.
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+
+    # operations: GET /healthz and /metrics on this port (unset: off)
+    ops_port: int | None = Field(default=None, ge=0, le=65535)
+    ops_listen: str = "0.0.0.0"
 
     # reminders
     reminder_grace_minutes: int = Field(default=60, ge=0, le=24 * 60)
 
-    @field_validator("discord_token", "telegram_token", mode="before")
+    @field_validator("discord_token", "telegram_token", "telegram_webhook_secret", "telegram_webhook_url",
+                     "ops_port", "discord_shard_count", "discord_shard_ids", mode="before")
     @classmethod
     def _empty_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
@@ -60,6 +75,62 @@ class Settings(BaseSettings):
                 "expected sqlite+aiosqlite:///path/to/file.sqlite3 or postgresql+asyncpg://user@host/db"
             )
         return v
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, v: object) -> object:
+        if isinstance(v, str):
+            if not v.strip():
+                return None
+            try:
+                return tuple(int(x) for x in v.replace(" ", "").split(",") if x)
+            except ValueError:
+                raise ValueError(f"expected a comma list of shard numbers like 0,1 (got {v!r})") from None
+        return v
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shards(cls, v: tuple[int, ...] | None, info: ValidationInfo) -> tuple[int, ...] | None:
+        if v is None:
+            return None
+        count = info.data.get("discord_shard_count")
+        if count is None:
+            raise ValueError("needs DISCORD_SHARD_COUNT (the total number of shards over all processes)")
+        if not v or len(set(v)) != len(v) or any(not 0 <= i < count for i in v):
+            raise ValueError(f"expected distinct shard numbers from 0 to {count - 1} (DISCORD_SHARD_COUNT={count})")
+        return tuple(sorted(v))
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        parts = urlsplit(v)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("expected the public URL Telegram posts to, like https://bot.example.org/telegram")
+        return v
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, v: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if info.data.get("telegram_webhook_url") is None:
+            return v
+        if v is None:
+            raise ValueError("required when TELEGRAM_WEBHOOK_URL is set (1-256 characters: A-Z a-z 0-9 _ -)")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v.get_secret_value()):
+            raise ValueError("expected 1-256 characters from A-Z a-z 0-9 _ - (what Telegram accepts)")
+        return v
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook listens on: the URL's path (``/`` when it has none)."""
+        return urlsplit(self.telegram_webhook_url or "").path or "/"
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value set, for log redaction."""
+        return [s.get_secret_value() for s in (self.discord_token, self.telegram_token,
+                                                self.telegram_webhook_secret) if s]
 
     @property
     def is_sqlite(self) -> bool:

@@ -95,6 +95,35 @@ class Msg:
                 return b
         raise AssertionError(f"no button {label_start!r} in {self.labels}")
 
+    def limit_problems(self) -> list[str]:
+        """What Discord would refuse in this message: empty, content > 2000, embed description > 4096,
+        title > 256, > 10 embeds, > 5 rows or > 5 per row or > 25 components, custom_id > 100, label > 80."""
+        out: list[str] = []
+        if not (self.content.strip() or self.embeds or self.files):
+            out.append("an empty message")
+        if len(self.content) > 2000:
+            out.append(f"content of {len(self.content)} characters")
+        if len(self.embeds) > 10:
+            out.append(f"{len(self.embeds)} embeds")
+        for e in self.embeds:
+            if len(e.get("description") or "") > 4096:
+                out.append(f"an embed description of {len(e['description'])} characters")
+            if len(e.get("title") or "") > 256:
+                out.append(f"an embed title of {len(e['title'])} characters")
+        rows = [c for c in self.components if c.get("type") == 1]
+        if len(rows) > 5:
+            out.append(f"{len(rows)} action rows")
+        if any(len(r.get("components", [])) > 5 for r in rows):
+            out.append("an action row of more than 5")
+        if len(self.buttons) > 25:
+            out.append(f"{len(self.buttons)} buttons")
+        for b in self.buttons:
+            if not 1 <= len(b.get("custom_id") or "") <= 100 and "url" not in b:
+                out.append(f"custom_id {b.get('custom_id')!r}")
+            if len(b.get("label") or "") > 80:
+                out.append(f"a label of {len(b['label'])} characters")
+        return out
+
     def to_json(self, author: dict[str, Any], app_id: int) -> dict[str, Any]:
         return {
             "id": str(self.id), "channel_id": str(self.channel_id), "type": 0 if not self.interaction_id else 20,
@@ -487,6 +516,21 @@ class FakeDiscord:
 
         data = {"custom_id": modal["custom_id"], "components": [fill(c) for c in modal["components"]]}
         return await self._inject(MODAL_SUBMIT, user, guild_id, data, channel_id=opened.channel_id)
+
+    async def press_custom_id(self, user: dict[str, Any], message: Msg, custom_id: str,
+                              guild_id: int | None = None) -> Interaction:
+        """A component interaction with any ``custom_id`` on ``message`` (old or forged buttons, fuzzing)."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._inject(COMPONENT, user, guild_id, data, message, message.channel_id)
+
+    async def submit_modal(self, user: dict[str, Any], custom_id: str, guild_id: int | None = None,
+                           channel_id: int | None = None, **values: str) -> Interaction:
+        """A modal submission built directly (text inputs inside Labels), whatever modal was opened, if any."""
+        data = {"custom_id": custom_id, "components": [
+            {"type": 18, "id": i + 1, "component": {"type": 4, "id": i + 100, "custom_id": k, "value": v}}
+            for i, (k, v) in enumerate(values.items())
+        ]}
+        return await self._inject(MODAL_SUBMIT, user, guild_id, data, channel_id=channel_id)
 
     async def dm_text(self, user: dict[str, Any], content: str) -> None:
         """The member writes ``content`` in their DM with the bot."""

@@ -6,6 +6,8 @@ and read back what each chat would show (:meth:`FakeTelegram.shown`). Like Teleg
 mode (unknown or unbalanced tags, bare ``<`` or ``&``: 400 "can't parse entities"), the 4096 / 1024
 character limits, 64-byte callback data and replies to messages that exist; it answers 403 for a chat that
 blocked the bot, 400 for an unknown chat, and any failure a test asks for (429 with ``retry_after``, 502).
+With a webhook set (``setWebhook``) it refuses ``getUpdates`` (409) and :meth:`FakeTelegram.post_webhook` posts
+the pending updates to the webhook over HTTP with the secret header, as Telegram does.
 """
 
 from __future__ import annotations
@@ -152,6 +154,10 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.webhook: dict[str, Any] | None = None  # setWebhook's parameters while a webhook is set
+        self.webhook_posts: list[tuple[str, int]] = []  # (url, HTTP status) of each update posted to a webhook
+        self.slow: dict[str, float] = {}  # method -> seconds before it is handled (a slow network); a bot
+        # that hangs up meanwhile sends nothing (its call gets status 499)
 
     # ------------------------------------------------------------ server
 
@@ -245,6 +251,30 @@ class FakeTelegram:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), within)
 
+    async def post_webhook(self, urls: list[str] | None = None, *, secret: str | None = None) -> list[int]:
+        """Like Telegram with a webhook set: post each pending update (what people did) to the webhook URL
+        with the secret header, or spread them over ``urls`` in turn (a load balancer in front of several
+        processes). ``secret`` overrides the header's value (``""``: no header). Returns the HTTP statuses;
+        updates answered 200 are done, the others stay pending (Telegram retries them)."""
+        import aiohttp
+
+        assert self.webhook is not None, "no webhook is set"
+        targets = urls or [self.webhook["url"]]
+        token = self.webhook.get("secret_token") if secret is None else secret
+        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+        statuses: list[int] = []
+        pending: list[dict] = []
+        async with aiohttp.ClientSession() as http:
+            for i, update in enumerate(self._updates):
+                url = targets[i % len(targets)]
+                async with http.post(url, json=update, headers=headers) as resp:
+                    statuses.append(resp.status)
+                    self.webhook_posts.append((url, resp.status))
+                    if resp.status != 200:
+                        pending.append(update)
+        self._updates = pending
+        return statuses
+
     # ------------------------------------------------------------ plumbing
 
     def _chat(self, chat: dict) -> dict:
@@ -285,6 +315,11 @@ class FakeTelegram:
             handler = getattr(self, f"_m_{method.lower()}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
+            if self.slow.get(method):
+                await asyncio.sleep(self.slow[method])
+                if request.transport is None or request.transport.is_closing():
+                    call.status = 499  # the bot hung up before the answer: nothing was sent
+                    return web.Response(status=499)
             result = await handler(params, files)
         except ApiError as exc:
             call.status = exc.status
@@ -378,10 +413,23 @@ class FakeTelegram:
         return self.me
 
     async def _m_deletewebhook(self, params: dict, files: dict) -> bool:
+        self.webhook = None
         return True
 
     async def _m_getwebhookinfo(self, params: dict, files: dict) -> dict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": len(self._updates)}
+
+    async def _m_setwebhook(self, params: dict, files: dict) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            self.webhook = None
+            return True
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = dict(params)
+        return True
 
     async def _m_setmycommands(self, params: dict, files: dict) -> bool:
         commands = params.get("commands") or []
@@ -403,6 +451,9 @@ class FakeTelegram:
         return True
 
     async def _m_getupdates(self, params: dict, files: dict) -> list:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+                                "to delete the webhook first")
         offset = int(params.get("offset") or 0)
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]

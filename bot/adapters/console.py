@@ -42,7 +42,7 @@ class ConsoleChat:
 
     async def handle(self, line: str) -> list[Reply]:
         line = line.strip()
-        if line.isdigit() and self.buttons:
+        if line.isdecimal() and len(line) <= 9 and self.buttons:
             n = int(line)
             if 1 <= n <= len(self.buttons):
                 return await self.core.press(self.actor, self.buttons[n - 1].action)

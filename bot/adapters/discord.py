@@ -61,6 +61,7 @@ MAX_PER_ROW = 5
 MAX_CHOICES = 25
 DESCRIPTION_LIMIT = 100
 ANSWER_ID = "answer"  # custom_id of the Answer button, of the modal and of its text field
+TEXT_PREFIX = "t:"  # custom_id of a button asking for text (and of its modal): t:<core action>
 ANSWER_MAX_CHARS = 1000
 EMBED_COLOUR = discord.Colour(0x3B82F6)
 # Non-privileged: guild events (for the guild cache) and DMs (free-text answers arrive with their content).
@@ -149,8 +150,23 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=ANSWER_ID
         await interaction.response.send_modal(answer_modal())
 
 
-def answer_modal() -> discord.ui.Modal:
-    modal = discord.ui.Modal(title="Your answer", custom_id=ANSWER_ID)
+class TextActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"t:(?P<action>.{1,64})"):
+    """A core Button with ``asks_text`` (a challenge post's Answer): opens a modal that carries its action."""
+
+    def __init__(self, action: str, label: str = "…", style: discord.ButtonStyle = discord.ButtonStyle.primary):
+        super().__init__(discord.ui.Button(label=label[:80], style=style, custom_id=f"{TEXT_PREFIX}{action}"))
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]):
+        return cls(match["action"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(answer_modal(f"{TEXT_PREFIX}{self.action}"))
+
+
+def answer_modal(custom_id: str = ANSWER_ID) -> discord.ui.Modal:
+    modal = discord.ui.Modal(title="Your answer", custom_id=custom_id)
     field_ = discord.ui.TextInput(custom_id=ANSWER_ID, placeholder="e.g. 3/4", max_length=ANSWER_MAX_CHARS)
     modal.add_item(discord.ui.Label(text="Answer", component=field_))
     # Stopped before sending, so discord.py does not keep it: the submission is routed in on_interaction
@@ -178,7 +194,9 @@ def pack_rows(rows: Sequence[Sequence[discord.ui.Item]]) -> list[list[discord.ui
 
 def build_view(reply: Reply) -> discord.ui.View | None:
     rows: list[list[discord.ui.Item]] = [
-        [ActionButton(b.action, b.label, STYLES.get(b.style, discord.ButtonStyle.secondary)) for b in row]
+        [(TextActionButton if b.asks_text else ActionButton)(b.action, b.label,
+                                                             STYLES.get(b.style, discord.ButtonStyle.secondary))
+         for b in row]
         for row in reply.buttons
     ]
     if reply.expects_answer:
@@ -259,7 +277,7 @@ class StudyBot(commands.AutoShardedBot):
         self.adapter = adapter
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(ActionButton, AnswerButton)
+        self.add_dynamic_items(ActionButton, AnswerButton, TextActionButton)
         await self.adapter.sync_commands()
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -267,6 +285,9 @@ class StudyBot(commands.AutoShardedBot):
             data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
             if data.get("custom_id") == ANSWER_ID:
                 await self.adapter.on_answer(interaction, _field_value(data, ANSWER_ID))
+            elif str(data.get("custom_id", "")).startswith(TEXT_PREFIX):
+                action = str(data["custom_id"])[len(TEXT_PREFIX):]
+                await self.adapter.on_text_action(interaction, action, _field_value(data, ANSWER_ID))
 
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is None and not message.author.bot and message.content.strip():
@@ -300,6 +321,8 @@ class DiscordAdapter:
         self.core = core
         self.settings = settings
         self.defer_after = defer_after  # Discord wants an answer within 3 s: defer when work takes longer
+        if settings.discord_shard_ids is not None:  # this process runs these shards of DISCORD_SHARD_COUNT
+            bot_options.setdefault("shard_ids", list(settings.discord_shard_ids))
         self.bot = StudyBot(self, shard_count=settings.discord_shard_count, **bot_options)
         self.messenger = DiscordMessenger(self)
         self.task: asyncio.Task[None] | None = None
@@ -357,6 +380,11 @@ class DiscordAdapter:
         tree.clear_commands(guild=None)
         for cmd in self.slash_commands():
             tree.add_command(cmd)
+        shards = self.settings.discord_shard_ids
+        if shards is not None and 0 not in shards:  # shards spread over processes: the one with shard 0 syncs
+            log.info("slash commands are synced by the process running shard 0 (this one runs %s)",
+                     ",".join(map(str, shards)))
+            return
         guild_id = self.settings.discord_dev_guild_id
         if guild_id:  # development: one server, instantly
             guild = discord.Object(guild_id)
@@ -372,7 +400,8 @@ class DiscordAdapter:
 
         async def callback(interaction: discord.Interaction, **options: Any) -> None:
             args = {k: v for k, v in options.items() if v is not None}
-            actor = actor_of(interaction, admin_command=command.admin)
+            # Manage Server is free to read here: asked whenever the command or one of its actions needs it
+            actor = actor_of(interaction, admin_command=command.admin or bool(command.admin_actions))
             await adapter.respond(interaction, adapter.core.run(actor, command.name, args))
 
         params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
@@ -405,7 +434,8 @@ class DiscordAdapter:
             if arg.kind == "timezone":
                 return [app_commands.Choice(name=z, value=z) for z in suggest_zones(current, MAX_CHOICES)]
             if arg.kind == "topic":
-                return _match([(t.title, t.id) for t in core.catalog.topics], current)
+                extra = [("All topics" if c == "all" else c, c) for c in arg.choices]
+                return _match(extra + [(t.title, t.id) for t in core.catalog.topics], current)
             if arg.kind == "command":
                 return _match([(f"/{c.name} — {c.help}", c.name) for c in core.registry], current)
             return _match([(c, c) for c in arg.choices], current)
@@ -418,7 +448,12 @@ class DiscordAdapter:
         await self.respond(interaction, self.core.press(actor_of(interaction), action))
 
     async def on_answer(self, interaction: discord.Interaction, text: str) -> None:
-        await self.respond(interaction, self.core.run(actor_of(interaction), "answer", {"answer": text}))
+        # the Answer button of one's own question: always that question (``/answer`` in a channel with an
+        # open challenge post answers the post)
+        await self.respond(interaction, self.core.answer_to(actor_of(interaction), "q", text))
+
+    async def on_text_action(self, interaction: discord.Interaction, action: str, text: str) -> None:
+        await self.respond(interaction, self.core.answer_to(actor_of(interaction), action, text))
 
     async def on_dm_text(self, message: discord.Message) -> None:
         with self._handling():

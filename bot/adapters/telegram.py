@@ -1,13 +1,16 @@
 """Telegram: python-telegram-bot's ``Application`` translating updates to core calls and Replies back.
 
 Thin by design: every command comes from ``core.registry``, every argument is validated by the core. Long
-polling by default; ``TELEGRAM_API_BASE_URL`` points the bot at a self-hosted Bot API server (the token is
+polling by default; with ``TELEGRAM_WEBHOOK_URL`` PTB's webhook server takes the updates instead, checking the
+secret token on every request, so several processes can share one bot behind a load balancer.
+``TELEGRAM_API_BASE_URL`` points the bot at a self-hosted Bot API server (the token is
 appended to it, as PTB's ``base_url`` does). Flood limits are PTB's own ``AIORateLimiter``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dtm
 import html
 import logging
@@ -302,6 +305,7 @@ class TelegramAdapter:
         network_retry_delays: Sequence[float] = (1.0, 3.0, 10.0), concurrent_updates: int = 64,
     ):
         self.core = core
+        self.settings = settings
         self.poll_timeout = poll_timeout
         self.application = build_application(
             settings, rate_limit_retries=rate_limit_retries, concurrent_updates=concurrent_updates
@@ -317,14 +321,39 @@ class TelegramAdapter:
             await app.initialize()  # getMe: checks the token
             await self.publish_commands()
             await app.start()
-            await app.updater.start_polling(
-                poll_interval=0, timeout=dtm.timedelta(seconds=self.poll_timeout), bootstrap_retries=3,
-                allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-            )
+            if self.settings.telegram_webhook_url:
+                await self._start_webhook()
+            else:
+                await app.updater.start_polling(
+                    poll_interval=0, timeout=dtm.timedelta(seconds=self.poll_timeout), bootstrap_retries=3,
+                    allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+                )
         except BaseException:
             await self.stop()
             raise
-        log.info("telegram: @%s is listening (long polling)", app.bot.username)
+        if not self.settings.telegram_webhook_url:
+            log.info("telegram: @%s is listening (long polling)", app.bot.username)
+
+    async def _start_webhook(self) -> None:
+        """Webhook mode: PTB's server on LISTEN:PORT at the URL's path, and ``setWebhook`` with the public URL
+        and the secret. PTB answers 403 to any request without ``X-Telegram-Bot-Api-Secret-Token`` equal to
+        the secret. Several processes behind a load balancer all set the same URL; stopping one leaves the
+        webhook in place for the others."""
+        s = self.settings
+        assert s.telegram_webhook_url and s.telegram_webhook_secret is not None
+        await self.application.updater.start_webhook(
+            listen=s.telegram_webhook_listen, port=s.telegram_webhook_port, url_path=s.webhook_path,
+            webhook_url=s.telegram_webhook_url, secret_token=s.telegram_webhook_secret.get_secret_value(),
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY], bootstrap_retries=3,
+        )
+        log.info("telegram: @%s is listening (webhook %s on %s:%d%s)", self.application.bot.username,
+                 s.telegram_webhook_url, s.telegram_webhook_listen, s.telegram_webhook_port, s.webhook_path)
+
+    async def stop_intake(self) -> None:
+        """Take no new updates (polling or webhook stops); the ones being handled go on, replies still go out."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
 
     async def stop(self) -> None:
         app = self.application
@@ -368,9 +397,10 @@ class TelegramAdapter:
         if name == "start":
             args = ""  # a deep link's payload (t.me/<bot>?start=...), not an argument
         command = self.core.registry.get(name)
-        is_admin = bool(command and command.admin) and await self._is_admin(message, user)
+        # getChatMember only when this command (or its action, as in `/challenge start`) is for organisers
+        is_admin = bool(command and command.may_need_admin(args)) and await self._is_admin(message, user)
         replies = await self.core.run(actor_for(user, message.chat, is_admin=is_admin), name, args)
-        await self._show(message.chat, replies, quote=message.message_id)
+        await self._show(message.chat, replies, quote=message.message_id, dm_to=user.id)
 
     async def _on_other_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command no handler took: unknown to us, or addressed to another bot."""
@@ -396,8 +426,13 @@ class TelegramAdapter:
             to = message.reply_to_message
             if to is None or to.from_user is None or to.from_user.id != context.bot.id:
                 return
-        replies = await self.core.handle_text(actor_for(user, message.chat), message.text)
-        await self._show(message.chat, replies, quote=message.message_id)
+        # a reply to a challenge post goes to the post: the core finds it in the post's button actions
+        to = message.reply_to_message
+        markup = to.reply_markup if to is not None else None
+        actions = [b.callback_data for row in (markup.inline_keyboard if markup else ()) for b in row
+                   if isinstance(b.callback_data, str)]
+        replies = await self.core.handle_text(actor_for(user, message.chat), message.text, reply_actions=actions)
+        await self._show(message.chat, replies, quote=message.message_id, dm_to=user.id)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -415,7 +450,8 @@ class TelegramAdapter:
         if chat is None:
             await self._show_to(query.from_user.id, False, replies, None, "")
             return
-        await self._show(chat, replies, quote=message.message_id if message else None, presser=query.from_user)
+        await self._show(chat, replies, quote=message.message_id if message else None, presser=query.from_user,
+                         dm_to=query.from_user.id)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error
@@ -430,14 +466,26 @@ class TelegramAdapter:
 
     # ------------------------------------------------------------ helpers
 
-    async def _show(self, chat: Chat, replies: list[Reply], *, quote: int | None, presser: User | None = None) -> None:
+    async def _show(self, chat: Chat, replies: list[Reply], *, quote: int | None, presser: User | None = None,
+                    dm_to: int | None = None) -> None:
         group = chat.type != ChatType.PRIVATE
-        await self._show_to(chat.id, group, replies, quote, mention(presser) if presser and group else "")
+        await self._show_to(chat.id, group, replies, quote, mention(presser) if presser and group else "", dm_to)
 
-    async def _show_to(self, chat_id: int, group: bool, replies: list[Reply], quote: int | None, who: str) -> None:
-        """In groups personal replies quote what they answer (and name who pressed a button)."""
+    async def _show_to(self, chat_id: int, group: bool, replies: list[Reply], quote: int | None, who: str,
+                       dm_to: int | None = None) -> None:
+        """In groups personal replies quote what they answer (and name who pressed a button). A reply with a
+        ``public_text`` (a challenge answer's verdict) shows only that in a group; the full reply goes to the
+        person's private chat when they have started the bot."""
         for reply in replies:
             personal = group and reply.private
+            if personal and reply.public_text:
+                await self.messenger.deliver(chat_id, Reply(reply.public_text), quote=quote, prefix=who)
+                if dm_to is not None:
+                    try:
+                        await self.messenger.deliver(dm_to, dataclasses.replace(reply, public_text=""))
+                    except TelegramError as exc:  # never started the bot, or blocked it: the group line stands
+                        log.info("telegram: no private details for %s (%s)", dm_to, exc)
+                continue
             await self.messenger.deliver(chat_id, reply, quote=quote if personal else None,
                                          prefix=who if personal else "")
 

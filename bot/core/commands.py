@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from bot.core import learning, reminders, streaks
+from bot.core import challenges, learning, reminders, streaks
 from bot.core.markup import esc
 from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, TopicProgress
 from bot.core.registry import Arg, Registry
@@ -76,6 +76,9 @@ def build_registry() -> Registry:
 
     @c("answer", "Answer the open question", Arg("answer", "your answer, e.g. 3/4", "text", required=True, example="3/4"))
     async def answer(ctx: Ctx, a: dict[str, Any]) -> list[Reply]:
+        posted = await challenges.answer_in_chat(ctx, a["answer"])  # in a group: its open challenge post
+        if posted is not None:
+            return [posted]
         return await learning.answer(ctx, a["answer"])
 
     @c("hint", "A hint for the open question")
@@ -199,9 +202,41 @@ def build_registry() -> Registry:
             return await settings_reply(ctx, "▶️ Reminders resumed.")
         return await settings_reply(ctx, f"⏸ Reminders paused; they resume on {until:%a %d %b}.")
 
-    @c("daily", "Today's prompt: the same one your reminder carries")
-    async def daily(ctx: Ctx, _: dict[str, Any]) -> Reply:
+    @c("daily", "Today's prompt: the same one your reminder carries",
+       Arg("action", "post: a study prompt in this channel or group every day (organisers)", "choice",
+           choices=("post",)),
+       Arg("time", "with post: HH:MM in 24-hour time, or off", "word", example="19:00"),
+       Arg("zone", "with post: the IANA time zone of that time, e.g. Europe/Berlin", "timezone"),
+       admin_actions=("post",),
+       details="Organisers: `/daily post HH:MM [zone]` in a channel or group posts one study prompt there every "
+               "day at that local time (no scores; answers count for each member's own streak and practice); "
+               "`/daily post off` stops it. On days a challenge runs in the chat, its prompt is the day's post.")
+    async def daily(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        if a.get("action") == "post":
+            return await challenges.daily_post_command(ctx, a)
+        if a:
+            raise UsageError("`/daily` shows today's prompt; organisers use `/daily post HH:MM [zone]` in a group.")
         return await open_daily(ctx)
+
+    @c("challenge", "A study challenge in this channel or group: start, end, status, join, leave",
+       Arg("action", "start, end, status, resume (organisers); join, leave (everyone)", "choice", required=True,
+           choices=challenges.ADMIN_ACTIONS + challenges.MEMBER_ACTIONS, example="start"),
+       Arg("topic", "start: a topic, or all", "topic", choices=("all",), example="all"),
+       Arg("days", f"start: how many days, 1 to {challenges.MAX_DAYS}", "int", min=1, max=challenges.MAX_DAYS,
+           example="7"),
+       Arg("time", "start: the daily post time, HH:MM (24-hour)", "time", example="19:00"),
+       Arg("zone", "start: the IANA time zone of that time, e.g. Europe/Berlin", "timezone", example="Europe/Berlin"),
+       admin_actions=challenges.ADMIN_ACTIONS,
+       details="Organisers run `/challenge start topic:<topic or all> days:<1-60> time:<HH:MM> [zone]` (or "
+               "`/challenge start all 7 19:00 Europe/Berlin`) in the channel or group; `/challenge end`, "
+               "`/challenge status`, `/challenge resume` (after a pause). Everyone: `/challenge join`, "
+               "`/challenge leave`, `/leaderboard`. Scoring is in the README and in the announcement.")
+    async def challenge(ctx: Ctx, a: dict[str, Any]) -> Reply | list[Reply]:
+        return await challenges.challenge_command(ctx, a)
+
+    @c("leaderboard", "The challenge leaderboard of this channel or group: top 10 and your rank")
+    async def leaderboard(ctx: Ctx, _: dict[str, Any]) -> Reply:
+        return await challenges.leaderboard(ctx)
 
     @c("export", "Download all your data as a JSON file")
     async def export(ctx: Ctx, _: dict[str, Any]) -> Reply:
@@ -227,7 +262,7 @@ def convert_time(text: str) -> str:
     m = re.fullmatch(r"(\d{1,2})[:.h](\d{2})", text.strip())
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
         raise UsageError("Give the time as HH:MM in 24-hour time, like `07:30` or `19:00`, or `off`.")
-    return f"{int(m.group(1)):02d}:{m.group(2)}"
+    return f"{int(m.group(1)):02d}:{int(m.group(2)):02d}"
 
 
 async def set_timezone(ctx: Ctx, tz: str) -> None:
@@ -346,7 +381,7 @@ async def _skip_lesson(ctx: Ctx, unit_id: str) -> Reply:
 async def _choice(ctx: Ctx, arg: str) -> list[Reply]:
     prompt_id, _, index = arg.rpartition(":")
     prompt = ctx.catalog.prompt_by_id.get(prompt_id)
-    if prompt is None or not index.isdigit() or int(index) >= len(prompt.answer.options):
+    if prompt is None or not index.isdecimal() or int(index) >= len(prompt.answer.options):
         raise UsageError("That button has expired. Type /next to carry on.")
     return await learning.answer(ctx, prompt.answer.options[int(index)], prompt_id)
 
@@ -399,4 +434,22 @@ ACTIONS = {
     "dy": _daily,
     "fy": _forget_yes,
     "fn": _forget_no,
+    "cj": challenges.press_join,  # cj:<challenge>
+    "cl": challenges.press_leaderboard,  # cl:<challenge>
+    "cc": challenges.press_choice,  # cc:<challenge>:<day>:<option>
+    "ca": challenges.press_answer,  # ca:<challenge>:<day> (asks for text; where it cannot, says how to answer)
+}
+
+
+async def _own_question(ctx: Ctx, _: str, text: str) -> list[Reply]:
+    if not text:
+        raise UsageError("Type your answer, e.g. 3/4.")
+    return await learning.answer(ctx, text)
+
+
+# Actions that take a typed text (Core.answer_to): Discord's answer modals, Telegram replies to a post.
+TEXT_ACTIONS = {
+    "ca": challenges.text_answer,  # ca:<challenge>:<day>
+    "cc": challenges.text_answer,  # a reply to a multiple-choice post: the option typed
+    "q": _own_question,  # the answer modal of one's own open question
 }

@@ -230,6 +230,7 @@ async def answer(ctx: Ctx, text: str, prompt_id: str | None = None) -> list[Repl
         return [Reply("This one is self-graded: press **Show solution**, compare, then grade yourself.",
                       buttons=((Button("Show solution", f"v:{prompt.id}", "primary"),),))]
     verdict = check_prompt(prompt, text)
+    ctx.core.observe("answer_check", result=verdict.status)
     if verdict.status == "unreadable":
         return [Reply(verdict.feedback or f"I couldn't read that: {example_for(prompt.answer)}.", expects_answer=True)]
     return await _record(ctx, learner, prompt, verdict.right, text, feedback=verdict.feedback)

@@ -26,6 +26,9 @@ class Button:
     label: str
     action: str
     style: str = "secondary"  # "primary" | "secondary" | "success" | "danger"
+    # pressing asks for a typed text first (Discord: a modal); the text comes back with the action through
+    # Core.answer_to. Where a platform cannot ask, the press goes to Core.press as usual.
+    asks_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class Reply:
     title: str = ""  # lessons: a title for embeds
     links: tuple[tuple[str, str], ...] = ()  # lessons: (label, url) for embeds / link lists
     chart: ProgressSnapshot | None = None  # adapters that show images render it (bot.render.charts)
+    # shown instead of ``text`` in a shared chat that cannot show this reply privately (Telegram groups);
+    # the full reply then goes to the person's DM where the platform allows (they started the bot)
+    public_text: str = ""
 
     @property
     def all_buttons(self) -> list[Button]:

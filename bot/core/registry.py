@@ -44,6 +44,23 @@ class Command:
     args: tuple[Arg, ...] = ()
     admin: bool = False  # organisers only (Discord: Manage Server; Telegram: group admins)
     details: str = ""  # longer help for /help <command>
+    # values of the first argument that only organisers may run (``/challenge start``); the handler checks
+    # ``actor.is_admin`` at run time, and adapters compute is_admin whenever :meth:`may_need_admin` says so
+    admin_actions: tuple[str, ...] = ()
+
+    def may_need_admin(self, args: str | dict[str, Any]) -> bool:
+        """Whether this invocation may need organiser rights (so an adapter should find out ``is_admin``)."""
+        if self.admin:
+            return True
+        if not self.admin_actions or not self.args:
+            return False
+        first = self.args[0].name
+        if isinstance(args, dict):
+            value = str(args.get(first) or "")
+        else:
+            named = named_options(self, args)
+            value = named.get(first, "") if named is not None else (args.split() or [""])[0]
+        return value.strip().lower() in self.admin_actions
 
     @property
     def usage(self) -> str:
@@ -73,11 +90,12 @@ class Registry:
         self._commands[command.name] = command
         return command
 
-    def command(self, name: str, help: str, *args: Arg, admin: bool = False, details: str = ""):
+    def command(self, name: str, help: str, *args: Arg, admin: bool = False, details: str = "",
+                admin_actions: tuple[str, ...] = ()):
         """Decorator form: ``@registry.command("next", "What to study now")``."""
 
         def wrap(fn: Handler) -> Handler:
-            self.add(Command(name, help, fn, tuple(args), admin, details))
+            self.add(Command(name, help, fn, tuple(args), admin, details, admin_actions))
             return fn
 
         return wrap
@@ -96,3 +114,37 @@ class Registry:
 
     def closest(self, name: str) -> list[str]:
         return difflib.get_close_matches(name.lower(), self.names(), n=2, cutoff=0.5)
+
+
+def named_options(command: Command, text: str) -> dict[str, str] | None:
+    """``start topic:linear algebra days:7 time:19:00 Europe/Berlin`` as {name: text}; None when the text
+    names no option of the command (then arguments are positional).
+
+    Words before the first named option fill the command's arguments in order; a word after a named
+    ``text`` or ``topic`` option continues it (names have spaces); other bare words fill the next
+    arguments not named. Unknown leftovers come back under ``""`` so the caller can refuse them.
+    """
+    if len(command.args) < 2:
+        return None
+    kinds = {a.name: a.kind for a in command.args}
+    words = text.split()
+    if not any(w.partition(":")[0].lower() in kinds and ":" in w for w in words):
+        return None
+    items: dict[str, str] = {}
+    bare: list[str] = []
+    current: str | None = None
+    for w in words:
+        key, sep, value = w.partition(":")
+        if sep and key.lower() in kinds:
+            current = key.lower()
+            items[current] = value
+        elif current is not None and kinds[current] in ("text", "topic"):
+            items[current] = f"{items[current]} {w}".strip()
+        else:
+            bare.append(w)
+    free = [a.name for a in command.args if a.name not in items]
+    for name, w in zip(free, bare, strict=False):
+        items[name] = w
+    if len(bare) > len(free):
+        items[""] = " ".join(bare[len(free):])
+    return items

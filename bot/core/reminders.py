@@ -222,6 +222,7 @@ class SweepStats:
     skipped: int = 0
     unreachable: int = 0
     failed: int = 0
+    released: int = 0  # claimed but not sent because the process is stopping: given back, sent later
     batches: int = 0
 
     def add(self, other: SweepStats) -> None:
@@ -254,12 +255,18 @@ class ReminderService:
         self.concurrency = concurrency
         self.limiters = {p: RateLimiter(r) for p, r in (DEFAULT_RATES if rates is None else rates).items()}
         self.max_retries = max_retries
+        self.stopping = False
+
+    def stop(self) -> None:
+        """Graceful shutdown: sends in progress finish, no new batch is claimed, and the claimed reminders
+        not yet sent are given back (sent later by another process or after the restart)."""
+        self.stopping = True
 
     async def sweep(self, now: datetime | None = None, max_batches: int | None = None) -> SweepStats:
         """Send every reminder due at ``now``; returns what happened."""
         now = now or self.clock()
         total = SweepStats()
-        while max_batches is None or total.batches < max_batches:
+        while (max_batches is None or total.batches < max_batches) and not self.stopping:
             claims = await self.repo.claim_due_reminders(
                 now, self.batch_size, lambda learner: decide(learner, now, self.grace), set(self.messengers)
             )
@@ -302,10 +309,14 @@ class ReminderService:
         if dailies:
             await self.repo.set_daily_prompts(dailies)
         outcomes: list[tuple[int, date, str, str]] = []
+        released: list[Claim] = []
         queue = iter(replies)
 
         async def worker() -> None:  # a fixed pool of senders: bounded concurrency, no task per learner
             for c, reply in queue:
+                if self.stopping and reply is not None:
+                    released.append(c)
+                    continue
                 if reply is None:
                     outcomes.append((c.learner.id, c.decision.local_date, c.decision.kind, "studied"))
                     stats.skipped += 1
@@ -321,6 +332,13 @@ class ReminderService:
 
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(replies)))))
         await self.repo.record_reminder_outcomes(outcomes)
+        if released:
+            await self.repo.release_reminder_claims([
+                (c.learner.id, c.decision.local_date, c.decision.kind, c.learner.reminder_next_at,
+                 c.learner.reminder_snoozed, c.decision.next_at) for c in released
+            ])
+            stats.released = len(released)
+            log.info("stopping: %d claimed reminders given back, to be sent later", len(released))
         return stats
 
     async def _deliver(self, c: Claim, reply: Reply) -> str:

@@ -6,6 +6,7 @@ import difflib
 import logging
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.core.markup import esc
 from bot.core.model import Actor, Button, Reply
 from bot.core.ports import Clock, Learner, Repository
-from bot.core.registry import MAX_ARG_CHARS, Arg, Command, Registry
+from bot.core.registry import MAX_ARG_CHARS, Arg, Command, Registry, named_options
 
 if TYPE_CHECKING:
     from bot.content.loader import Catalog
@@ -133,14 +134,30 @@ class Core:
         self.default_timezone = default_timezone
         self.registry = registry or commands.build_registry()
         self.actions = commands.ACTIONS
+        self.text_actions = commands.TEXT_ACTIONS  # actions that take a typed text (Core.answer_to)
+        # Optional: called as observer(event, **fields) — ("command", name, platform, seconds, outcome) for
+        # every command, button and answer; ("answer_check", result) for every checked answer. The composition
+        # root points it at the metrics; the core never depends on what it does, and its errors are ignored.
+        self.observer: Callable[..., None] | None = None
 
     def ctx(self, actor: Actor) -> Ctx:
         return Ctx(self, actor, self.clock())
 
+    def observe(self, event: str, **fields: Any) -> None:
+        if self.observer is not None:
+            try:
+                self.observer(event, **fields)
+            except Exception:
+                log.debug("the observer failed on %s", event, exc_info=True)
+
     # ------------------------------------------------------------ entry points
 
-    async def handle_text(self, actor: Actor, text: str) -> list[Reply]:
-        """A line typed by a learner: a command (``/next``, ``/answer 3/4``) or free text."""
+    async def handle_text(self, actor: Actor, text: str, *, reply_actions: Sequence[str] = ()) -> list[Reply]:
+        """A line typed by a learner: a command (``/next``, ``/answer 3/4``) or free text.
+
+        ``reply_actions``: the button actions of the message this text replies to (Telegram groups); free text
+        replying to a message with a button that takes text (a challenge post) goes to that action.
+        """
         text = text.strip()
         if not text:
             return [Reply("Type /next to study, or /help to see what I can do.")]
@@ -148,6 +165,9 @@ class Core:
             head, _, rest = text[1:].partition(" ")
             name = head.split("@", 1)[0]
             return await self.run(actor, name, rest)
+        for action in reply_actions:
+            if action.partition(":")[0] in self.text_actions:
+                return await self.answer_to(actor, action, text)
         return await self._guard(actor, "answer", self._free_text, text)
 
     async def run(self, actor: Actor, name: str, args: str | dict[str, Any] = "") -> list[Reply]:
@@ -168,6 +188,16 @@ class Core:
             return [Reply("That button has expired. Type /next to carry on.", buttons=((NEXT_BUTTON,),))]
         return await self._guard(actor, f"button:{verb}", handler, arg)
 
+    async def answer_to(self, actor: Actor, action: str, text: str) -> list[Reply]:
+        """Text typed for a button that asks for it (Discord's modal; a Telegram reply to the message)."""
+        verb, _, arg = action.partition(":")
+        handler = self.text_actions.get(verb)
+        if handler is None or len(action) > 64:
+            return [Reply("That button has expired. Type /next to carry on.", buttons=((NEXT_BUTTON,),))]
+        if len(text) > MAX_TEXT_CHARS:
+            return [Reply("That answer is too long.")]
+        return await self._guard(actor, f"text:{verb}", handler, arg, text.strip())
+
     async def has_open_question(self, actor: Actor) -> bool:
         learner = await self.repo.find_learner(actor.platform, actor.user_id)
         return bool(learner and learner.open_prompt)
@@ -177,15 +207,20 @@ class Core:
     async def _guard(self, actor: Actor, what: str, fn, *args: Any) -> list[Reply]:
         ctx = self.ctx(actor)
         started = time.perf_counter()
+        outcome = "error"
         try:
             out = await fn(ctx, *args)
+            outcome = "ok"
         except UsageError as exc:
+            outcome = "usage"
             return [Reply(str(exc))]
         except Exception:
             log.exception("error while handling %s for %s:%s", what, actor.platform, actor.user_id)
             return [Reply("Sorry, something went wrong on my side. Please try again in a moment.")]
         finally:
-            log.debug("%s took %.1f ms", what, (time.perf_counter() - started) * 1000)
+            elapsed = time.perf_counter() - started
+            log.debug("%s took %.1f ms", what, elapsed * 1000)
+            self.observe("command", name=what, platform=actor.platform, seconds=elapsed, outcome=outcome)
         replies = [r for r in (out if isinstance(out, list) else [out]) if r is not None] or [Reply("Done.")]
         if ctx._learner is not None and ctx._learner.unreachable:
             # a reminder could not be delivered: reminders were turned off; say so now that they write
@@ -231,10 +266,16 @@ def parse_args(core: Core, command: Command, raw: str | dict[str, Any]) -> dict[
             raise UsageError(f"That is too long for /{command.name}. {usage}")
         items = {}
         rest = raw.strip()
-        for arg in command.args:
+        named = named_options(command, rest)  # ``name:value`` words (``/challenge start days:7 ...``)
+        if named is not None:
+            rest = named.pop("", "")
+            items, command_args = named, ()
+        else:
+            command_args = command.args
+        for arg in command_args:
             if not rest:
                 break
-            if arg.kind in ("text", "topic") or arg is command.args[-1]:
+            if arg.kind == "text" or arg is command.args[-1]:
                 items[arg.name], rest = rest, ""
             else:
                 items[arg.name], _, rest = rest.partition(" ")
@@ -272,8 +313,10 @@ def convert(core: Core, arg: Arg, text: str, usage: str) -> Any:
         m = re.fullmatch(r"(\d{1,2})[:.h](\d{2})", text)
         if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
             raise UsageError(f"{arg.name} must be a time like 07:30 or 19:00 (24-hour). {usage}")
-        return f"{int(m.group(1)):02d}:{m.group(2)}"
+        return f"{int(m.group(1)):02d}:{int(m.group(2)):02d}"
     if arg.kind == "topic":
+        if text.lower() in arg.choices:  # fixed words a topic argument also takes, e.g. ``all``
+            return text.lower()
         topic = core.catalog.find_topic(text)
         if topic is None:
             close = core.catalog.suggest_topics(text)

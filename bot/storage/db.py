@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK_KEY = 0x6D6C6D62  # "mlmb": the PostgreSQL advisory lock held while migrating
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -53,6 +55,12 @@ async def migrate(engine: AsyncEngine) -> str:
         command.upgrade(cfg, "head")
 
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # several processes starting at once on a new database: one migrates, the others wait for it
+            # here and then find the schema current (the lock ends with this transaction)
+            from sqlalchemy import text
+
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await conn.run_sync(run)
     head = ScriptDirectory.from_config(cfg).get_current_head() or ""
     log.info("database schema at revision %s", head)
@@ -66,3 +74,44 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+
+
+async def ping(engine: AsyncEngine, within: float = 3.0) -> bool:
+    """True when the database answers ``SELECT 1`` within ``within`` seconds (health checks)."""
+    from sqlalchemy import text
+
+    async def run() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(run(), within)
+    except Exception:
+        return False
+    return True
+
+
+async def wait_for_database(engine: AsyncEngine, within: float = 60.0) -> None:
+    """Wait until a PostgreSQL server accepts connections (a container that starts with the bot), retrying
+    connection errors with backoff; SQLite needs no wait. The last error is raised after ``within`` seconds."""
+    if engine.dialect.name == "sqlite":
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    delay = 0.5
+    while True:
+        try:
+            async with engine.connect():
+                return
+        except (OSError, ConnectionError) as exc:  # refused, unresolvable host: the server is not up yet
+            if loop.time() + delay > deadline:
+                raise
+            log.info("waiting for the database (%s)", type(exc).__name__)
+        except Exception as exc:
+            cause = exc.__cause__ or exc.__context__
+            starting = "starting up" in str(exc) or isinstance(cause, OSError | ConnectionError)
+            if not starting or loop.time() + delay > deadline:
+                raise
+            log.info("waiting for the database (%s)", type(exc).__name__)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)

@@ -11,6 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.ports import AnswerRecord, Destination, Learner, PromptStats, UnitState
+from bot.storage.challenges import EXPORTED as CHALLENGE_TABLES
+from bot.storage.challenges import ChallengeQueries, forget_challenge_rows
 from bot.storage.tables import (
     attempts,
     identities,
@@ -35,7 +37,7 @@ def _learner(row: Any) -> Learner:
     )
 
 
-class SqlRepository:
+class SqlRepository(ChallengeQueries):
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -397,6 +399,32 @@ class SqlRepository:
                     .values(outcome=o)
                 )
 
+    async def release_reminder_claims(self, rows: list[tuple]) -> None:
+        """Give back claimed, unsent reminders (a graceful shutdown): their log rows go and each learner's
+        next instant returns to the one claimed, unless the learner changed it since.
+
+        ``rows``: (learner_id, local_date, kind, due_at, snoozed, next_at the claim set).
+        """
+        if not rows:
+            return
+        logged: dict[tuple, list[int]] = {}
+        groups: dict[tuple, list[int]] = {}
+        for i, d, k, due, snoozed, nxt in rows:
+            logged.setdefault((d, k), []).append(i)
+            groups.setdefault((due, snoozed, nxt), []).append(i)
+        async with self.engine.begin() as conn:
+            for (d, k), ids in logged.items():
+                await conn.execute(
+                    delete(reminder_log).where(reminder_log.c.learner_id.in_(ids), reminder_log.c.local_date == d,
+                                               reminder_log.c.kind == k, reminder_log.c.outcome == "claimed")
+                )
+            for (due, snoozed, nxt), ids in groups.items():
+                unchanged = learners.c.reminder_next_at.is_(None) if nxt is None else learners.c.reminder_next_at == nxt
+                await conn.execute(
+                    update(learners).where(learners.c.id.in_(ids), unchanged)
+                    .values(reminder_next_at=due, reminder_snoozed=snoozed)
+                )
+
     async def reminder_log_rows(self) -> list[tuple[int, date, str, str]]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
@@ -418,6 +446,7 @@ class SqlRepository:
             for name, table in (
                 ("identities", identities), ("unit_progress", unit_progress), ("attempts", attempts),
                 ("review_cards", review_cards), ("study_days", study_days), ("reminder_log", reminder_log),
+                *CHALLENGE_TABLES,
             ):
                 result = await conn.execute(select(table).where(table.c.learner_id == learner_id))
                 out[name] = rows(result)
@@ -438,6 +467,7 @@ class SqlRepository:
 
 async def _delete_learner(conn: AsyncConnection, learner_id: int) -> None:
     # Explicit deletes (not only ON DELETE CASCADE) so it holds whatever the engine's FK setting.
+    await forget_challenge_rows(conn, learner_id)
     for table in (reminder_log, study_days, review_cards, attempts, unit_progress, identities):
         await conn.execute(delete(table).where(table.c.learner_id == learner_id))
     await conn.execute(delete(learners).where(learners.c.id == learner_id))

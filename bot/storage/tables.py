@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 
 
@@ -132,4 +133,73 @@ reminder_log = Table(
     Column("kind", String(8), primary_key=True),  # daily | snooze
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("outcome", String(12), nullable=False, server_default="claimed"),  # claimed | sent | unreachable | failed
+)
+
+# ---------------------------------------------------------------- challenges and channel daily posts
+# A row per schedule of a channel / group: a scored challenge (kind "challenge") or a daily study post
+# (kind "daily", no scores, no end). At most one open (not ended) schedule of each kind per chat, enforced by
+# a partial unique index. ``next_post_at`` (indexed) is the next post or, after the last day, the end.
+challenges = Table(
+    "challenges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False),  # challenge | daily
+    Column("platform", String(16), nullable=False),
+    Column("chat_id", String(64), nullable=False),  # the channel / group
+    Column("guild_id", String(64)),  # the Discord server (Telegram: the group)
+    Column("status", String(8), nullable=False),  # active | paused | ended
+    Column("topic", String(40)),  # NULL: all topics
+    Column("days", Integer),  # NULL: a daily post, no end
+    Column("post_time", String(5), nullable=False),  # local HH:MM
+    Column("timezone", String(64), nullable=False),
+    Column("start_date", Date, nullable=False),  # the local date of day 1
+    Column("ends_at", UTCDateTime),  # after the last day's window (challenges)
+    Column("next_day", Integer, nullable=False),  # the day number next_post_at is for
+    Column("next_post_at", UTCDateTime),  # UTC; NULL when paused or ended
+    Column("organiser_id", Integer, ForeignKey("learners.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("paused_reason", String(200)),
+    Index("ix_challenges_next_post_at", "next_post_at"),
+    Index("ix_challenges_chat", "platform", "chat_id"),
+    Index("uq_challenges_open", "platform", "chat_id", "kind", unique=True,
+          sqlite_where=text("status != 'ended'"), postgresql_where=text("status != 'ended'")),
+)
+
+challenge_members = Table(
+    "challenge_members",
+    metadata,
+    Column("challenge_id", Integer, ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+    Column("joined_at", UTCDateTime, nullable=False),
+    Column("left_at", UTCDateTime),  # NULL: a member now
+    Index("ix_challenge_members_learner", "learner_id"),
+)
+
+# One row per schedule and day, written before the post is sent: a crash, a restart or a second process
+# never posts the same day twice.
+challenge_posts = Table(
+    "challenge_posts",
+    metadata,
+    Column("challenge_id", Integer, ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("prompt_id", String(60), nullable=False),
+    Column("local_date", Date, nullable=False),
+    Column("posted_at", UTCDateTime, nullable=False),  # claimed (then sent) at
+    Column("closes_at", UTCDateTime, nullable=False),  # answers count until then
+    Column("outcome", String(12), nullable=False, server_default="claimed"),  # claimed | sent | unreachable | failed
+)
+
+# A member's one counted answer per post (the primary key makes it one).
+challenge_answers = Table(
+    "challenge_answers",
+    metadata,
+    Column("challenge_id", Integer, ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+    Column("answered_at", UTCDateTime, nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("ms", Integer, nullable=False),  # from the post to the answer
+    Column("answer", Text, nullable=False, server_default=""),
+    Index("ix_challenge_answers_learner", "learner_id"),
 )
