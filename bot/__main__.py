@@ -40,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     secrets = settings.secrets
     platforms = settings.discord_token or settings.telegram_token
+    if args.cmd == "run" and not platforms:
+        # explicit `run` (the Docker image's command) needs a platform; `python -m bot` alone opens the console
+        print("error: no DISCORD_TOKEN or TELEGRAM_TOKEN is set: put one in .env, "
+              "or use `python -m bot console` to chat in this terminal", file=sys.stderr)
+        return 2
     console_mode = cmd in ("console", "healthcheck", "backup") or (cmd == "run" and not platforms)
     level = settings.log_level if not console_mode else max(logging.WARNING, logging.getLevelName(settings.log_level))
     setup_logging(logging.getLevelName(level) if isinstance(level, int) else level, settings.log_format, secrets)

@@ -72,3 +72,15 @@ def test_migrate_command(tmp_path):
     p = subprocess.run([sys.executable, "-m", "bot", "migrate"], capture_output=True, text=True, timeout=120,
                        env=e, cwd=ROOT)
     assert p.returncode == 0 and "revision" in p.stdout
+
+
+def test_explicit_run_without_a_token_says_what_to_do(tmp_path):
+    e = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}",
+         "CONTENT_DIR": str(FIXTURE_CONTENT), "DISCORD_TOKEN": "", "TELEGRAM_TOKEN": ""}
+    p = subprocess.run([sys.executable, "-m", "bot", "run"], input="", capture_output=True, text=True,
+                       timeout=120, env=e, cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == [
+        "error: no DISCORD_TOKEN or TELEGRAM_TOKEN is set: put one in .env, "
+        "or use `python -m bot console` to chat in this terminal"
+    ]

@@ -135,7 +135,7 @@ def test_a_second_process_on_the_same_sqlite_file_is_refused(tmp_path):
     first = _bot(tmp_path, "bot.sqlite3", "console", "--user", "ann")  # waits for input: holds the lock
     try:
         _wait_for_lock(tmp_path, "bot.sqlite3", first)
-        seconds = [_bot(tmp_path, "bot.sqlite3", *args) for args in (("run",), ("console", "--user", "bob"))]
+        seconds = [_bot(tmp_path, "bot.sqlite3", *args) for args in ((), ("console", "--user", "bob"))]
         other = _bot(tmp_path, "other.sqlite3", "console")  # another file: no conflict
         for second in seconds:
             out, err = second.communicate("/start\n", timeout=60)
