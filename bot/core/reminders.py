@@ -87,7 +87,7 @@ def local_instant(day: date, at: dtime, tz_name: str) -> datetime:
 class Decision:
     send: bool
     local_date: date  # the local date the reminder is for
-    kind: str  # daily | snooze
+    kind: str  # "daily", or "s" + the local HH:MM of a snoozed one (several snoozes a day each send once)
     next_at: datetime | None  # the following reminder instant
     why: str = ""  # sent / late / too-late / paused
 
@@ -97,7 +97,7 @@ def decide(learner: Learner, now: datetime, grace: timedelta) -> Decision:
     due = learner.reminder_next_at or now
     tz = learner.timezone
     local_date = due.astimezone(zone(tz)).date()
-    kind = "snooze" if learner.reminder_snoozed else "daily"
+    kind = f"s{due.astimezone(zone(tz)):%H:%M}" if learner.reminder_snoozed else "daily"
     nxt = next_instant(learner.reminder_time, tz, now) if learner.reminder_time else None
     if now - due > grace:
         return Decision(False, local_date, kind, nxt, "too-late")
@@ -303,7 +303,7 @@ class ReminderService:
                     prompt = choose_daily(self.catalog, c.learner, lc)
                     if prompt is not None:
                         dailies.append((c.learner.id, c.decision.local_date, prompt.id))
-                reply = reminder_reply(self.catalog, c.learner, s, prompt, snoozed=c.decision.kind == "snooze",
+                reply = reminder_reply(self.catalog, c.learner, s, prompt, snoozed=c.decision.kind != "daily",
                                        questions=questions)
             replies.append((c, reply))
         if dailies:

@@ -1,12 +1,42 @@
-"""Streaks: consecutive local days of real study, with one automatic freeze a week."""
+"""Streaks: consecutive local days of real study, with one automatic freeze a week.
+
+One rule, used for the current streak and for the best one: walking back from a studied day, a missed
+day is bridged (frozen) when the day before it was studied and no other bridged day lies within the
+7 days after it; two missed days in a row, or a second missed day within a week, end the chain.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 FREEZE_EVERY_DAYS = 7  # at most one missed day bridged in any 7 days
+_DAY = timedelta(days=1)
+
+
+def _chain(studied: frozenset[date], start: date, today: date | None = None) -> tuple[int, list[date]]:
+    """Studied days in the chain that ends at ``start`` (walking back), and the days it bridged, newest first.
+
+    With ``today`` given and ``start`` the day before it, ``start`` itself may be the missed day.
+    """
+    frozen: list[date] = []
+    count = 0
+    cursor = start
+    while True:
+        if cursor in studied:
+            count += 1
+            cursor -= _DAY
+            continue
+        prev = cursor - _DAY
+        can_freeze = not frozen or (frozen[-1] - cursor).days >= FREEZE_EVERY_DAYS
+        alive = count > 0 or (today is not None and cursor == today - _DAY)
+        if alive and prev in studied and can_freeze:
+            frozen.append(cursor)
+            cursor = prev
+            continue
+        return count, frozen
 
 
 @dataclass(frozen=True)
@@ -14,8 +44,14 @@ class Streak:
     current: int  # studied days in the live chain
     today_done: bool  # today already counts
     frozen: tuple[date, ...]  # missed days the freeze bridged, newest first
-    best: int
     freeze_ready: bool  # a freeze is available should the learner miss a day now
+    studied: frozenset[date] = field(default=frozenset(), repr=False, compare=False)
+
+    @cached_property
+    def best(self) -> int:
+        """The longest chain by the same rule (computed only when asked: /progress, not reminders)."""
+        ends = [d for d in self.studied if d + _DAY not in self.studied]
+        return max([self.current, *(_chain(self.studied, d)[0] for d in ends)])
 
     @property
     def at_risk(self) -> bool:
@@ -24,53 +60,9 @@ class Streak:
 
 
 def compute(days: Iterable[date], today: date) -> Streak:
-    studied = set(days)
-    frozen: list[date] = []
-    count = 0
-    cursor = today if today in studied else today - timedelta(days=1)
-    while True:
-        if cursor in studied:
-            count += 1
-            cursor -= timedelta(days=1)
-            continue
-        prev = cursor - timedelta(days=1)
-        last_freeze = frozen[-1] if frozen else None
-        can_freeze = last_freeze is None or (last_freeze - cursor).days >= FREEZE_EVERY_DAYS
-        # a missed day inside the chain, or yesterday missed with the day before studied
-        alive = count > 0 or cursor == today - timedelta(days=1)
-        if alive and prev in studied and can_freeze:
-            frozen.append(cursor)
-            cursor = prev
-            continue
-        break
+    studied = frozenset(days)
+    start = today if today in studied else today - _DAY
+    count, frozen = _chain(studied, start, today)
     recent_freeze = frozen[0] if frozen else None
     freeze_ready = recent_freeze is None or (today - recent_freeze).days >= FREEZE_EVERY_DAYS
-    return Streak(
-        current=count,
-        today_done=today in studied,
-        frozen=tuple(frozen),
-        best=max(count, _best(studied)),
-        freeze_ready=freeze_ready,
-    )
-
-
-def _best(studied: set[date]) -> int:
-    best = run = 0
-    last: date | None = None
-    last_freeze: date | None = None
-    for d in sorted(studied):
-        if last is not None and (d - last).days == 1:
-            run += 1
-        elif (
-            last is not None
-            and (d - last).days == 2
-            and (last_freeze is None or (d - last_freeze).days > FREEZE_EVERY_DAYS)
-        ):
-            last_freeze = d - timedelta(days=1)
-            run += 1
-        else:
-            run = 1
-            last_freeze = None
-        last = d
-        best = max(best, run)
-    return best
+    return Streak(count, today in studied, tuple(frozen), freeze_ready, studied)

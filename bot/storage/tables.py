@@ -130,7 +130,7 @@ reminder_log = Table(
     metadata,
     Column("learner_id", Integer, ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
     Column("local_date", Date, primary_key=True),
-    Column("kind", String(8), primary_key=True),  # daily | snooze
+    Column("kind", String(8), primary_key=True),  # daily | s<HH:MM> (a snoozed reminder)
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("outcome", String(12), nullable=False, server_default="claimed"),  # claimed | sent | unreachable | failed
 )
