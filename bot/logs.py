@@ -55,5 +55,5 @@ def setup_logging(level: str, fmt: str = "plain", secrets: Iterable[str] = (), s
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "apscheduler.executors.default"):
+    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "matplotlib", "apscheduler.executors.default"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
