@@ -113,16 +113,6 @@ class SqlRepository(ChallengeQueries):
         async with self.engine.begin() as conn:
             await conn.execute(update(learners).where(learners.c.id == learner_id).values(**fields))
 
-    async def destination_of(self, learner_id: int) -> list[tuple[str, str, str | None]]:
-        """(platform, user_id, dm_chat_id) of each identity of a learner."""
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(identities.c.platform, identities.c.user_id, identities.c.dm_chat_id).where(
-                    identities.c.learner_id == learner_id
-                )
-            )
-            return [tuple(r) for r in rows]
-
     # ------------------------------------------------------------ units and prompts
 
     async def unit_states(self, learner_id: int) -> dict[str, UnitState]:
