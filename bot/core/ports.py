@@ -6,6 +6,7 @@ Storage (``bot.storage``) and the adapters implement these; the core never impor
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -72,6 +73,10 @@ class AnswerRecord:
 
 
 class Repository(Protocol):
+    def unit(self) -> AbstractAsyncContextManager[None]:
+        """One unit of work (a command): its queries may share a connection; each write commits on return."""
+        ...
+
     async def find_learner(self, platform: str, user_id: str) -> Learner | None: ...
     async def get_or_create_learner(
         self, platform: str, user_id: str, display_name: str, timezone: str, now: datetime,

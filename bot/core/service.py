@@ -209,7 +209,9 @@ class Core:
         started = time.perf_counter()
         outcome = "error"
         try:
-            out = await fn(ctx, *args)
+            async with self.repo.unit():
+                out = await fn(ctx, *args)
+                replies = await self._tell_unreachable(ctx, out)
             outcome = "ok"
         except UsageError as exc:
             outcome = "usage"
@@ -221,6 +223,9 @@ class Core:
             elapsed = time.perf_counter() - started
             log.debug("%s took %.1f ms", what, elapsed * 1000)
             self.observe("command", name=what, platform=actor.platform, seconds=elapsed, outcome=outcome)
+        return replies
+
+    async def _tell_unreachable(self, ctx: Ctx, out: Any) -> list[Reply]:
         replies = [r for r in (out if isinstance(out, list) else [out]) if r is not None] or [Reply("Done.")]
         if ctx._learner is not None and ctx._learner.unreachable:
             # a reminder could not be delivered: reminders were turned off; say so now that they write

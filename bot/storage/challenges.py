@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import and_, delete, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.challenges import Answer, Challenge, Decision, Member, Post, PostClaim
 from bot.core.ports import AnswerRecord, Destination
+from bot.storage.session import Connections
 from bot.storage.tables import (
     attempts,
     challenge_answers,
@@ -48,10 +49,9 @@ def _post(row: Any) -> Post:
                 m["outcome"])
 
 
-class ChallengeQueries:
-    """Mixed into SqlRepository: uses its ``engine``, ``dialect`` and insert helpers."""
+class ChallengeQueries(Connections):
+    """Mixed into SqlRepository: uses its connections, ``dialect`` and insert helpers."""
 
-    engine: AsyncEngine
     dialect: str
     _insert_ignore: Callable[..., Any]
     _upsert: Callable[..., Any]
@@ -61,19 +61,19 @@ class ChallengeQueries:
     async def create_challenge(self, **values: Any) -> Challenge | None:
         """A new schedule; None when the chat already has an open one of that kind (the unique index says)."""
         try:
-            async with self.engine.begin() as conn:
+            async with self._writing() as conn:
                 new_id = (await conn.execute(insert(challenges).values(**values).returning(challenges.c.id))).scalar_one()
         except IntegrityError:
             return None
         return await self.get_challenge(new_id)
 
     async def get_challenge(self, challenge_id: int) -> Challenge | None:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (await conn.execute(select(challenges).where(challenges.c.id == challenge_id))).first()
         return _challenge(row) if row else None
 
     async def open_challenge(self, platform: str, chat_id: str, kind: str) -> Challenge | None:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (await conn.execute(select(challenges).where(
                 challenges.c.platform == platform, challenges.c.chat_id == chat_id, challenges.c.kind == kind,
                 NOT_ENDED,
@@ -81,19 +81,19 @@ class ChallengeQueries:
         return _challenge(row) if row else None
 
     async def latest_challenge(self, platform: str, chat_id: str, kind: str) -> Challenge | None:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (await conn.execute(select(challenges).where(
                 challenges.c.platform == platform, challenges.c.chat_id == chat_id, challenges.c.kind == kind,
             ).order_by(challenges.c.id.desc()).limit(1))).first()
         return _challenge(row) if row else None
 
     async def update_challenge(self, challenge_id: int, **values: Any) -> None:
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             await conn.execute(update(challenges).where(challenges.c.id == challenge_id).values(**values))
 
     async def end_challenge(self, challenge_id: int, now: datetime) -> bool:
         """Ends it once: True for the one caller that did (it then posts the results)."""
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             result = await conn.execute(
                 update(challenges).where(challenges.c.id == challenge_id, NOT_ENDED)
                 .values(status="ended", ended_at=now, next_post_at=None)
@@ -101,7 +101,7 @@ class ChallengeQueries:
         return result.rowcount == 1
 
     async def pause_challenge(self, challenge_id: int, reason: str) -> bool:
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             result = await conn.execute(
                 update(challenges).where(challenges.c.id == challenge_id, challenges.c.status == "active")
                 .values(status="paused", paused_reason=reason[:200], next_post_at=None)
@@ -110,7 +110,7 @@ class ChallengeQueries:
 
     async def organiser_destination(self, challenge_id: int) -> Destination | None:
         """Where to DM the organiser of a schedule, on the schedule's platform."""
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (await conn.execute(
                 select(identities.c.platform, identities.c.user_id, identities.c.dm_chat_id)
                 .join(challenges, and_(challenges.c.organiser_id == identities.c.learner_id,
@@ -125,7 +125,7 @@ class ChallengeQueries:
 
     async def join_challenge(self, challenge_id: int, learner_id: int, now: datetime) -> str:
         """"new", "back" (had left) or "already"."""
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             row = (await conn.execute(select(challenge_members.c.left_at).where(
                 challenge_members.c.challenge_id == challenge_id, challenge_members.c.learner_id == learner_id,
             ))).first()
@@ -141,7 +141,7 @@ class ChallengeQueries:
             return "back"
 
     async def leave_challenge(self, challenge_id: int, learner_id: int, now: datetime) -> bool:
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             result = await conn.execute(update(challenge_members).where(
                 challenge_members.c.challenge_id == challenge_id, challenge_members.c.learner_id == learner_id,
                 challenge_members.c.left_at.is_(None),
@@ -167,26 +167,26 @@ class ChallengeQueries:
         )
         if extra is not None:
             q = q.where(extra)
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = (await conn.execute(q)).all()
         return [Member(r[0], r[1] or "learner", r[2], r[3]) for r in rows]
 
     # ------------------------------------------------------------ posts and answers
 
     async def challenge_post(self, challenge_id: int, day: int) -> Post | None:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (await conn.execute(select(challenge_posts).where(
                 challenge_posts.c.challenge_id == challenge_id, challenge_posts.c.day == day))).first()
         return _post(row) if row else None
 
     async def challenge_posts(self, challenge_id: int) -> list[Post]:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = await conn.execute(select(challenge_posts).where(challenge_posts.c.challenge_id == challenge_id)
                                       .order_by(challenge_posts.c.day))
             return [_post(r) for r in rows]
 
     async def challenge_answers(self, challenge_id: int) -> list[Answer]:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = await conn.execute(
                 select(challenge_answers.c.day, challenge_answers.c.learner_id, challenge_answers.c.answered_at,
                        challenge_answers.c.correct, challenge_answers.c.ms)
@@ -195,7 +195,7 @@ class ChallengeQueries:
             return [Answer(*r) for r in rows]
 
     async def has_challenge_answer(self, challenge_id: int, day: int, learner_id: int) -> bool:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             return bool((await conn.execute(select(exists().where(
                 challenge_answers.c.challenge_id == challenge_id, challenge_answers.c.day == day,
                 challenge_answers.c.learner_id == learner_id,
@@ -204,7 +204,7 @@ class ChallengeQueries:
     async def record_challenge_answer(self, challenge_id: int, day: int, rec: AnswerRecord, ms: int) -> bool:
         """The member's one answer to the post, with its practice attempt: False (nothing written) when the
         member already answered it. Unlike ``record_answer``, the member's own open question stays open."""
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             result = await conn.execute(self._insert_ignore(
                 challenge_answers, challenge_id=challenge_id, day=day, learner_id=rec.learner_id,
                 answered_at=rec.at, correct=rec.correct, ms=ms, answer=rec.answer[:200],
@@ -238,7 +238,7 @@ class ChallengeQueries:
         )
         if unit_ids is not None:
             q = q.where(attempts.c.unit_id.in_(unit_ids))
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             return [tuple(r) for r in await conn.execute(q)]
 
     # ------------------------------------------------------------ the sweep
@@ -257,7 +257,7 @@ class ChallengeQueries:
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         claims: list[PostClaim] = []
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             due = [_challenge(r) for r in (await conn.execute(q)).all()]
             if not due:
                 return []
@@ -309,7 +309,7 @@ class ChallengeQueries:
         return claims
 
     async def record_post_outcome(self, challenge_id: int, day: int, outcome: str) -> None:
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             await conn.execute(update(challenge_posts).where(
                 challenge_posts.c.challenge_id == challenge_id, challenge_posts.c.day == day,
             ).values(outcome=outcome))

@@ -39,7 +39,7 @@ def _learner(row: Any) -> Learner:
 
 class SqlRepository(ChallengeQueries):
     def __init__(self, engine: AsyncEngine):
-        self.engine = engine
+        super().__init__(engine)
         self.dialect = engine.dialect.name
 
     # ------------------------------------------------------------ helpers
@@ -67,7 +67,7 @@ class SqlRepository(ChallengeQueries):
     )
 
     async def find_learner(self, platform: str, user_id: str) -> Learner | None:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (
                 await conn.execute(
                     self._learner_query.where(
@@ -85,7 +85,7 @@ class SqlRepository(ChallengeQueries):
         found = await self.find_learner(platform, user_id)
         if found is not None:
             if found.display_name != display_name:
-                async with self.engine.begin() as conn:
+                async with self._writing() as conn:
                     await conn.execute(
                         update(identities)
                         .where(identities.c.platform == platform, identities.c.user_id == user_id)
@@ -93,7 +93,7 @@ class SqlRepository(ChallengeQueries):
                     )
                 found = Learner(**{**found.__dict__, "display_name": display_name})
             return found
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             new_id = (
                 await conn.execute(insert(learners).values(created_at=now, timezone=timezone).returning(learners.c.id))
             ).scalar_one()
@@ -110,13 +110,13 @@ class SqlRepository(ChallengeQueries):
         return learner
 
     async def update_learner(self, learner_id: int, **fields: Any) -> None:
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             await conn.execute(update(learners).where(learners.c.id == learner_id).values(**fields))
 
     # ------------------------------------------------------------ units and prompts
 
     async def unit_states(self, learner_id: int) -> dict[str, UnitState]:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = await conn.execute(
                 select(unit_progress.c.unit_id, unit_progress.c.status, unit_progress.c.lesson_done_at).where(
                     unit_progress.c.learner_id == learner_id
@@ -136,14 +136,14 @@ class SqlRepository(ChallengeQueries):
         if completed_at is not None:
             values["completed_at"] = completed_at
             cols.append("completed_at")
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             await conn.execute(self._upsert(unit_progress, ["learner_id", "unit_id"], values, cols))
             await conn.execute(update(learners).where(learners.c.id == learner_id).values(lesson_unit=None))
             if study_day is not None:
                 await conn.execute(self._insert_ignore(study_days, learner_id=learner_id, day=study_day))
 
     async def prompt_stats(self, learner_id: int, unit_id: str) -> dict[str, PromptStats]:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = await conn.execute(
                 select(
                     attempts.c.prompt_id,
@@ -156,7 +156,7 @@ class SqlRepository(ChallengeQueries):
             return {r.prompt_id: PromptStats(r.tries, bool(r.ok)) for r in rows}
 
     async def record_answer(self, rec: AnswerRecord) -> None:
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             await conn.execute(
                 insert(attempts).values(
                     learner_id=rec.learner_id, prompt_id=rec.prompt_id, unit_id=rec.unit_id, at=rec.at,
@@ -193,7 +193,7 @@ class SqlRepository(ChallengeQueries):
     # ------------------------------------------------------------ reviews
 
     async def card(self, learner_id: int, prompt_id: str) -> str | None:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             return (
                 await conn.execute(
                     select(review_cards.c.card).where(
@@ -203,7 +203,7 @@ class SqlRepository(ChallengeQueries):
             ).scalar_one_or_none()
 
     async def due_reviews(self, learner_id: int, now: datetime, limit: int = 1) -> list[str]:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = await conn.execute(
                 select(review_cards.c.prompt_id)
                 .where(review_cards.c.learner_id == learner_id, review_cards.c.due_at <= now)
@@ -213,13 +213,13 @@ class SqlRepository(ChallengeQueries):
             return [r.prompt_id for r in rows]
 
     async def next_review_at(self, learner_id: int) -> datetime | None:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             return (
                 await conn.execute(select(func.min(review_cards.c.due_at)).where(review_cards.c.learner_id == learner_id))
             ).scalar_one()
 
     async def count_due(self, learner_id: int, now: datetime) -> int:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             return (
                 await conn.execute(
                     select(func.count()).where(
@@ -231,7 +231,7 @@ class SqlRepository(ChallengeQueries):
     # ------------------------------------------------------------ streaks and totals
 
     async def study_days(self, learner_id: int, since: date) -> list[date]:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = await conn.execute(
                 select(study_days.c.day)
                 .where(study_days.c.learner_id == learner_id, study_days.c.day >= since)
@@ -240,7 +240,7 @@ class SqlRepository(ChallengeQueries):
             return [r.day for r in rows]
 
     async def attempt_totals(self, learner_id: int) -> tuple[int, int]:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (
                 await conn.execute(
                     select(
@@ -270,7 +270,7 @@ class SqlRepository(ChallengeQueries):
         )
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             rows = (await conn.execute(q)).all()
             if not rows:
                 return []
@@ -333,7 +333,7 @@ class SqlRepository(ChallengeQueries):
         from bot.core.reminders import LearnerContext
 
         out = {i: LearnerContext() for i in learner_ids}
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             for r in await conn.execute(
                 select(study_days.c.learner_id, study_days.c.day)
                 .where(study_days.c.learner_id.in_(learner_ids), study_days.c.day >= since)
@@ -364,7 +364,7 @@ class SqlRepository(ChallengeQueries):
         groups: dict[tuple[date, str], list[int]] = {}
         for i, d, p in rows:
             groups.setdefault((d, p), []).append(i)
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             for (d, p), ids in groups.items():
                 await conn.execute(
                     update(learners).where(learners.c.id.in_(ids)).values(daily_date=d, daily_prompt=p)
@@ -381,7 +381,7 @@ class SqlRepository(ChallengeQueries):
         groups: dict[tuple[date, str, str], list[int]] = {}
         for i, d, k, o in rows:
             groups.setdefault((d, k, o), []).append(i)
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             for (d, k, o), ids in groups.items():
                 await conn.execute(
                     update(reminder_log)
@@ -402,7 +402,7 @@ class SqlRepository(ChallengeQueries):
         for i, d, k, due, snoozed, nxt in rows:
             logged.setdefault((d, k), []).append(i)
             groups.setdefault((due, snoozed, nxt), []).append(i)
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             for (d, k), ids in logged.items():
                 await conn.execute(
                     delete(reminder_log).where(reminder_log.c.learner_id.in_(ids), reminder_log.c.local_date == d,
@@ -416,7 +416,7 @@ class SqlRepository(ChallengeQueries):
                 )
 
     async def reminder_log_rows(self) -> list[tuple[int, date, str, str]]:
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = await conn.execute(
                 select(reminder_log.c.learner_id, reminder_log.c.local_date, reminder_log.c.kind,
                        reminder_log.c.outcome).order_by(reminder_log.c.learner_id, reminder_log.c.local_date)
@@ -429,7 +429,7 @@ class SqlRepository(ChallengeQueries):
         def rows(result) -> list[dict[str, Any]]:
             return [{k: _jsonable(v) for k, v in r._mapping.items()} for r in result]
 
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             out: dict[str, Any] = {}
             learner_row = (await conn.execute(select(learners).where(learners.c.id == learner_id))).first()
             out["learner"] = {k: _jsonable(v) for k, v in learner_row._mapping.items()} if learner_row else None
@@ -443,7 +443,7 @@ class SqlRepository(ChallengeQueries):
         return out
 
     async def forget_learner(self, learner_id: int) -> None:
-        async with self.engine.begin() as conn:
+        async with self._writing() as conn:
             await _delete_learner(conn, learner_id)
 
     # ------------------------------------------------------------ counts (tests, health)
@@ -451,7 +451,7 @@ class SqlRepository(ChallengeQueries):
     async def count_rows(self, table_name: str) -> int:
         from bot.storage.tables import metadata
 
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             return (await conn.execute(select(func.count()).select_from(metadata.tables[table_name]))).scalar_one()
 
 

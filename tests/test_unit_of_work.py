@@ -1,0 +1,67 @@
+"""A command's queries share one pooled connection, and what it writes is committed when each write returns."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.model import Actor
+from bot.storage.tables import learners
+from tests.test_core import ADA, db_state
+
+BOB = Actor("console", "bob", "Bob")
+
+
+class Checkouts:
+    def __init__(self, engine) -> None:
+        self.n = 0
+        event.listen(engine.sync_engine.pool, "checkout", self._count)
+
+    def _count(self, *_: object) -> None:
+        self.n += 1
+
+
+async def test_each_command_checks_out_one_connection(core, catalog):
+    checkouts = Checkouts(core.repo.engine)
+    await core.handle_text(ADA, "/next")  # creates the learner: several reads and writes
+    assert checkouts.n == 1
+    await core.handle_text(ADA, "/done")
+    assert checkouts.n == 2
+    learner = await core.repo.find_learner(ADA.platform, ADA.user_id)
+    answer = catalog.prompt_by_id[learner.open_prompt].answer
+    before = checkouts.n
+    replies = await core.handle_text(ADA, f"/answer {answer.value}")  # reads, then a transaction of writes
+    assert "Right" in replies[0].text
+    assert checkouts.n - before == 1
+    before = checkouts.n
+    await core.handle_text(ADA, "/progress")
+    assert checkouts.n - before == 1
+
+
+async def test_writes_are_committed_before_the_unit_ends(repo, clock):
+    async with repo.unit():
+        learner = await repo.get_or_create_learner("console", "ada", "Ada", "UTC", clock())
+        await repo.update_learner(learner.id, focus_topic="algebra")
+        # another connection (another command, another process) sees both writes already
+        async with repo.engine.connect() as other:
+            row = (await other.execute(select(learners.c.focus_topic).where(learners.c.id == learner.id))).one()
+        assert row.focus_topic == "algebra"
+
+
+async def test_a_failed_write_is_rolled_back_and_the_unit_goes_on(repo, clock):
+    async with repo.unit():
+        learner = await repo.get_or_create_learner("console", "ada", "Ada", "UTC", clock())
+        with pytest.raises(IntegrityError):  # NOT NULL: the database refuses it mid-transaction
+            await repo.update_learner(learner.id, timezone=None)
+        await repo.update_learner(learner.id, focus_topic="calculus")
+    assert (await repo.find_learner("console", "ada")).focus_topic == "calculus"
+
+
+async def test_concurrent_commands_do_not_share_a_connection(core):
+    # two learners at once, many times over: each task has its own unit; nothing interleaves on one connection
+    await asyncio.gather(*(core.handle_text(a, "/next") for _ in range(10) for a in (ADA, BOB)))
+    state = await db_state(core.repo)
+    assert len(state["learners"]) == 2 and len(state["identities"]) == 2
