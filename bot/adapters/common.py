@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.core.markup import has_math
+from bot.core.markup import needs_image
 from bot.core.model import Reply
 
 log = logging.getLogger(__name__)
 
 
 async def reply_images(reply: Reply) -> list[tuple[str, bytes]]:
-    """PNG images to show with a reply on platforms that show images: its chart, and its formulas rendered.
+    """PNG images to show with a reply on platforms that show images: its chart, and its text typeset when
+    one of its formulas reads badly as plain text (a matrix, ``x_ij``; ``x² + 1`` needs no picture).
 
     Rendering runs in a worker thread; a failure is logged and the text (with unicode formulas) stands alone.
     """
@@ -26,7 +27,7 @@ async def reply_images(reply: Reply) -> list[tuple[str, bytes]]:
             out.append(("progress.png", await asyncio.to_thread(progress_chart, reply.chart)))
         except Exception:
             log.exception("progress chart failed; sending text only")
-    if reply.math and has_math(reply.text):
+    if reply.math and needs_image(reply.text):
         try:
             from bot.render.formulas import render_text_png
 

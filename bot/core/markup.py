@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Callable, Iterator
 
-from bot.render.unicode import latex_to_unicode
+from bot.render.unicode import latex_to_unicode, reads_well_as_text
 
 _TOKEN = re.compile(
     r"\\(?P<esc>[\\*_`\[\]$()])"
@@ -122,5 +122,7 @@ def to_markdown(text: str) -> str:
     return render(text, _md)
 
 
-def has_math(text: str) -> bool:
-    return any(kind == "math" for kind, _, _ in tokens(text))
+def needs_image(text: str) -> bool:
+    """True when a formula in ``text`` reads badly as plain text, so that platforms that show images should
+    show the text typeset too (the text itself always carries every formula in unicode)."""
+    return any(kind == "math" and not reads_well_as_text(value) for kind, value, _ in tokens(text))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["MATH_SPAN_RE", "iter_math_spans", "latex_to_unicode", "text_to_unicode"]
+__all__ = ["MATH_SPAN_RE", "iter_math_spans", "latex_to_unicode", "reads_well_as_text", "text_to_unicode"]
 
 # ---------------------------------------------------------------------------------------------------------
 # Tables
@@ -610,6 +610,17 @@ def latex_to_unicode(latex: str) -> str:
     text = _SPACE_BEFORE_PUNCT_RE.sub(r"\1", text)
     text = re.sub(r"([(\[]) +", r"\1", text)
     return unicodedata.normalize("NFC", text.strip())
+
+
+@lru_cache(maxsize=4096)
+def reads_well_as_text(latex: str) -> bool:
+    """Whether the formula's unicode form reads about as well as a typeset one: ``x²+3x``, ``∂f/∂x``,
+    ``∫₀¹ x² dx`` do; a matrix, a script unicode has no characters for (``x_ij``, ``e^(−x²/2)``,
+    ``∑_(i=1)ⁿ``) or a fraction of two compound parts (``(a+b)/(c−d)``) does not."""
+    if "\\begin" in latex:
+        return False
+    text = latex_to_unicode(latex)
+    return not any(mark in text for mark in ("^", "_", ")/("))
 
 
 def text_to_unicode(text: str) -> str:
