@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.adapters.common import reply_images
-from bot.core.markup import needs_image, to_plain
+from bot.core.markup import to_plain, typeset_paragraphs
 from bot.core.model import Reply
 
 
@@ -22,7 +22,7 @@ from bot.core.model import Reply
 )
 def test_formulas_that_read_well_as_text_need_no_picture(text, plain):
     assert to_plain(text) == plain
-    assert not needs_image(text)
+    assert typeset_paragraphs(text) == ""
 
 
 @pytest.mark.parametrize(
@@ -37,11 +37,19 @@ def test_formulas_that_read_well_as_text_need_no_picture(text, plain):
     ],
 )
 def test_formulas_that_read_badly_as_text_need_a_picture(text):
-    assert needs_image(text)
+    assert typeset_paragraphs(text) == text
+
+
+def test_only_the_paragraphs_that_need_it_are_typeset():
+    text = "Not quite: you answered `12`.\n\n**Solution:** $\\sum_{i=1}^{3} i = 6$.\n\nSee $x^2$ too."
+    assert typeset_paragraphs(text) == "**Solution:** $\\sum_{i=1}^{3} i = 6$."
 
 
 async def test_reply_images_typesets_only_what_needs_it():
     [(name, png)] = await reply_images(Reply("What is $\\sum_{i=1}^{n} i$?", math=True))
     assert name == "formulas.png" and png.startswith(b"\x89PNG")
+    # the same content paragraph after another learner's answer: the same picture
+    [(_, again)] = await reply_images(Reply("You answered `7`.\n\nWhat is $\\sum_{i=1}^{n} i$?", math=True))
+    assert again == png
     assert await reply_images(Reply("Expand $(x+1)^2$.", math=True)) == []
     assert await reply_images(Reply("What is $\\sum_{i=1}^{n} i$?")) == []  # the core did not ask for it

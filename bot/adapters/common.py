@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.core.markup import needs_image
+from bot.core.markup import typeset_paragraphs
 from bot.core.model import Reply
 
 log = logging.getLogger(__name__)
 
 
 async def reply_images(reply: Reply) -> list[tuple[str, bytes]]:
-    """PNG images to show with a reply on platforms that show images: its chart, and its text typeset when
-    one of its formulas reads badly as plain text (a matrix, ``x_ij``; ``x² + 1`` needs no picture).
+    """PNG images to show with a reply on platforms that show images: its chart, and the paragraphs of its
+    text whose formulas read badly as plain text, typeset (:func:`bot.core.markup.typeset_paragraphs`).
 
     Rendering runs in a worker thread; a failure is logged and the text (with unicode formulas) stands alone.
     """
@@ -27,11 +27,12 @@ async def reply_images(reply: Reply) -> list[tuple[str, bytes]]:
             out.append(("progress.png", await asyncio.to_thread(progress_chart, reply.chart)))
         except Exception:
             log.exception("progress chart failed; sending text only")
-    if reply.math and needs_image(reply.text):
+    typeset = typeset_paragraphs(reply.text) if reply.math else ""
+    if typeset:
         try:
             from bot.render.formulas import render_text_png
 
-            png = await asyncio.to_thread(render_text_png, reply.text)
+            png = await asyncio.to_thread(render_text_png, typeset)
             if png:
                 out.append(("formulas.png", png))
         except Exception:

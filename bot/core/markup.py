@@ -122,7 +122,12 @@ def to_markdown(text: str) -> str:
     return render(text, _md)
 
 
-def needs_image(text: str) -> bool:
-    """True when a formula in ``text`` reads badly as plain text, so that platforms that show images should
-    show the text typeset too (the text itself always carries every formula in unicode)."""
-    return any(kind == "math" and not reads_well_as_text(value) for kind, value, _ in tokens(text))
+def typeset_paragraphs(text: str) -> str:
+    """The paragraphs of ``text`` with a formula that reads badly as plain text, to show typeset where images
+    are shown ('' when every formula reads well: ``x² + 1`` needs no picture, a matrix or ``x_ij`` does).
+    Only those paragraphs: the text itself always carries every formula in unicode, and a picture of content
+    paragraphs alone (not of an echoed answer) is the same for every learner, so it is rendered once."""
+    return "\n\n".join(
+        para for para in text.split("\n\n")
+        if any(kind == "math" and not reads_well_as_text(value) for kind, value, _ in tokens(para))
+    )
