@@ -33,6 +33,17 @@ def test_piped_conversation(tmp_path):
     assert "Traceback" not in out + p.stderr
 
 
+def test_start_on_a_current_schema_imports_only_what_the_first_reply_needs(tmp_path):
+    """Start-up time: alembic is imported only to migrate, the platform and chart libraries only when used."""
+    run_console(tmp_path, ["/help"])  # the first start migrates the new database
+    p = run_console(tmp_path, ["/help"], env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert p.returncode == 0 and "/next" in p.stdout
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+                for line in p.stderr.splitlines() if line.startswith("import time:")}
+    assert {"sympy", "sqlalchemy", "yaml"} <= imported  # the checker is warmed up, the catalog loaded
+    assert not imported & {"alembic", "matplotlib", "telegram", "discord"}
+
+
 def test_two_learners_share_one_database(tmp_path):
     run_console(tmp_path, ["/next", "1"], "--user", "ann")
     p = run_console(tmp_path, ["/progress"], "--user", "ben")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from bot.core.ports import AnswerRecord
-from bot.storage.db import create_engine, current_revision, head_revision, migrate
+from bot.storage.db import MIGRATIONS, create_engine, current_revision, head_revision, migrate
 from bot.storage.tables import metadata
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -21,11 +23,20 @@ async def test_migrations_build_the_schema_from_nothing(db_url):
         assert await migrate(engine) == head_revision()
         assert await current_revision(engine) == head_revision()
         async with engine.connect() as conn:
+            alembic_says = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+            assert alembic_says == head_revision()
             diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), metadata))
         assert diff == [], f"migrations and bot/storage/tables.py disagree: {diff}"
         assert await migrate(engine) == head_revision()  # idempotent
     finally:
         await engine.dispose()
+
+
+def test_head_revision_is_alembics_head():
+    """head_revision reads the scripts without alembic (start-up speed); it must agree with alembic."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(cfg).get_current_head()
 
 
 async def test_sqlite_pragmas(sqlite_url):

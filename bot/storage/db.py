@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -43,15 +41,22 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def _alembic_config() -> Config:
+async def migrate(engine: AsyncEngine) -> str:
+    """Bring the schema to the newest revision; returns it. A schema already current is only read (its
+    version row): alembic, slow to import, is loaded only to actually migrate."""
+    head = head_revision()
+    if await current_revision(engine) != head:
+        await _upgrade(engine)
+    log.info("database schema at revision %s", head)
+    return head
+
+
+async def _upgrade(engine: AsyncEngine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    return cfg
-
-
-async def migrate(engine: AsyncEngine) -> str:
-    """Bring the schema to the newest revision; returns it."""
-    cfg = _alembic_config()
 
     def run(sync_conn) -> None:
         cfg.attributes["connection"] = sync_conn
@@ -61,28 +66,48 @@ async def migrate(engine: AsyncEngine) -> str:
         if engine.dialect.name == "postgresql":
             # several processes starting at once on a new database: one migrates, the others wait for it
             # here and then find the schema current (the lock ends with this transaction)
-            from sqlalchemy import text
-
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         await conn.run_sync(run)
-    head = ScriptDirectory.from_config(cfg).get_current_head() or ""
-    log.info("database schema at revision %s", head)
-    return head
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
+    """The schema's revision from alembic's version table; None for a database never migrated."""
     async with engine.connect() as conn:
-        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+        if not await conn.run_sync(lambda c: inspect(c).has_table("alembic_version")):
+            return None
+        return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head() or ""
+    """The newest revision in migrations/versions: the one no script names as its down_revision. Read from
+    the scripts' source, as alembic's ScriptDirectory would import alembic and run every script."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = _revision_ids(path)
+        if "revision" in found:
+            revisions.add(found["revision"])
+            down = found.get("down_revision")
+            parents.update([down] if isinstance(down, str) else down or ())
+    heads = revisions - parents
+    if len(heads) > 1:
+        raise RuntimeError(f"the migrations have several heads: {', '.join(sorted(heads))}")
+    return heads.pop() if heads else ""
+
+
+def _revision_ids(path: Path) -> dict[str, Any]:
+    """``revision`` and ``down_revision`` of a migration script, as written at its top level."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    found[target.id] = ast.literal_eval(node.value)
+    return found
 
 
 async def ping(engine: AsyncEngine, within: float = 3.0) -> bool:
     """True when the database answers ``SELECT 1`` within ``within`` seconds (health checks)."""
-    from sqlalchemy import text
-
     async def run() -> None:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
