@@ -65,3 +65,39 @@ async def test_concurrent_commands_do_not_share_a_connection(core):
     await asyncio.gather(*(core.handle_text(a, "/next") for _ in range(10) for a in (ADA, BOB)))
     state = await db_state(core.repo)
     assert len(state["learners"]) == 2 and len(state["identities"]) == 2
+
+
+async def test_sqlite_write_transactions_take_turns(sqlite_url):
+    """Two commands writing at once: the second waits for the first's commit on the process's lock, not in
+    SQLite's sleeping busy handler; on PostgreSQL (row locks) writers are not serialised."""
+    from bot.storage.db import create_engine, migrate
+    from bot.storage.repo import SqlRepository
+
+    engine = create_engine(sqlite_url)
+    await migrate(engine)
+    repo = SqlRepository(engine)
+    order: list[str] = []
+    first_in = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with repo.unit(), repo._writing():
+            order.append("first in")
+            first_in.set()
+            await release.wait()
+            order.append("first out")
+
+    async def second() -> None:
+        await first_in.wait()
+        async with repo.unit(), repo._writing():
+            order.append("second in")
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await first_in.wait()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert order == ["first in"]
+    release.set()
+    await asyncio.gather(*tasks)
+    assert order == ["first in", "first out", "second in"]
+    await engine.dispose()
