@@ -7,6 +7,8 @@ four in the thread and hands back what SQLAlchemy reads of a cursor afterwards. 
 transactions, errors, the dialect) is SQLAlchemy's own ``sqlite+aiosqlite``; this module only supplies the
 DBAPI object through ``create_async_engine(..., module=one_trip_dbapi())``.
 
+Commit and rollback make no trip when sqlite3 has no transaction open.
+
 It uses two attributes of ``aiosqlite.Connection`` that SQLAlchemy's adaptor uses too: ``_conn`` (the sqlite3
 connection, touched only in its thread) and ``_execute`` (queue a function for that thread).
 """
@@ -86,6 +88,20 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneTripCursor
+
+    # Every pooled connection is rolled back when returned; after reads alone (sqlite3 opens a transaction
+    # only for writes) there is nothing to end, and asking the thread to do nothing costs a trip.
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+    def _in_transaction(self) -> bool:
+        sqlite = self._connection._connection  # None once closed: let SQLAlchemy's methods say so
+        return sqlite is None or sqlite.in_transaction  # a flag read, safe from any thread
 
 
 class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
