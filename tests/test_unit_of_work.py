@@ -41,14 +41,18 @@ async def test_each_command_checks_out_one_connection(core, catalog):
     assert checkouts.n - before == 1
 
 
-async def test_writes_are_committed_before_the_unit_ends(repo, clock):
+async def test_writes_are_committed_before_the_unit_ends(repo, db_url, clock):
+    from bot.storage.db import create_engine
+
+    other_process = create_engine(db_url)
     async with repo.unit():
         learner = await repo.get_or_create_learner("console", "ada", "Ada", "UTC", clock())
         await repo.update_learner(learner.id, focus_topic="algebra")
-        # another connection (another command, another process) sees both writes already
-        async with repo.engine.connect() as other:
+        # another engine (another process) sees both writes already
+        async with other_process.connect() as other:
             row = (await other.execute(select(learners.c.focus_topic).where(learners.c.id == learner.id))).one()
         assert row.focus_topic == "algebra"
+    await other_process.dispose()
 
 
 async def test_a_failed_write_is_rolled_back_and_the_unit_goes_on(repo, clock):
@@ -67,9 +71,9 @@ async def test_concurrent_commands_do_not_share_a_connection(core):
     assert len(state["learners"]) == 2 and len(state["identities"]) == 2
 
 
-async def test_sqlite_write_transactions_take_turns(sqlite_url):
-    """Two commands writing at once: the second waits for the first's commit on the process's lock, not in
-    SQLite's sleeping busy handler; on PostgreSQL (row locks) writers are not serialised."""
+async def test_sqlite_commands_take_turns(sqlite_url):
+    """Two commands writing at once on SQLite: the second waits for the first in the pool (one connection),
+    not in SQLite's sleeping busy handler."""
     from bot.storage.db import create_engine, migrate
     from bot.storage.repo import SqlRepository
 

@@ -25,8 +25,12 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # aiosqlite with one trip to its thread per statement (bot.storage.sqlite_driver)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_trip_dbapi())
+        # aiosqlite with one trip to its thread per statement (bot.storage.sqlite_driver), on one connection:
+        # SQLite writes one transaction at a time, and a second connection finding the file locked sleeps in
+        # SQLite's busy handler; one connection (one driver thread) queues commands in the pool instead, and
+        # spares the GIL hand-offs of a thread per connection (Telegram e2e: 8.7 -> 6.1 ms CPU per update)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, module=one_trip_dbapi(),
+                                     pool_size=1, max_overflow=0)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every SQLite test

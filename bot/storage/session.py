@@ -6,17 +6,15 @@ paid the checkout and the rollback-on-return for each. Inside ``unit()`` every q
 one connection; each write still commits on its own, at the end of the method that made it, so what a
 command has written is durable as soon as that method returns, exactly as without a unit.
 
-On SQLite the process's writes take turns (an asyncio lock around each write transaction): SQLite has one
-writer at a time anyway, and a second connection that finds the file locked *sleeps* in SQLite's busy
-handler (1, 2, 5 ... 100 ms) instead of waking when the lock is free, so concurrent commands waited on each
-other for far longer than their writes take (~0.03 ms a statement).
+On SQLite the engine has one connection (``bot.storage.db.create_engine``), so commands take turns on the
+database: SQLite has one writer at a time anyway, and a second connection that finds the file locked
+*sleeps* in SQLite's busy handler (1, 2, 5 ... 100 ms) instead of waking when the lock is free.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -31,9 +29,6 @@ class Connections:
         self.engine = engine
         # per repository (and so per engine): a unit of one database never lends its connection to another
         self._current: ContextVar[AsyncConnection | None] = ContextVar(f"connection_{id(self)}", default=None)
-        self._write_turn: AbstractAsyncContextManager[object] = (
-            asyncio.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[None]:
@@ -62,13 +57,12 @@ class Connections:
         """A transaction that is committed when the block ends and rolled back when it raises."""
         conn = self._current.get()
         if conn is None:
-            async with self.engine.begin() as conn, self._write_turn:
+            async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._write_turn:
-            try:
-                yield conn
-            except BaseException:
-                await conn.rollback()
-                raise
-            await conn.commit()
+        try:
+            yield conn
+        except BaseException:
+            await conn.rollback()
+            raise
+        await conn.commit()
