@@ -9,7 +9,7 @@ the member's practice attempt, study day and review card.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
@@ -28,8 +28,6 @@ from bot.storage.tables import (
     challenge_posts,
     challenges,
     identities,
-    review_cards,
-    study_days,
 )
 
 _FIELDS = [f.name for f in fields(Challenge)]
@@ -54,7 +52,7 @@ class ChallengeQueries(Connections):
 
     dialect: str
     _insert_ignore: Callable[..., Any]
-    _upsert: Callable[..., Any]
+    _record_attempt: Callable[[AsyncConnection, AnswerRecord], Awaitable[None]]
 
     # ------------------------------------------------------------ schedules
 
@@ -211,19 +209,7 @@ class ChallengeQueries(Connections):
             ))
             if result.rowcount != 1:
                 return False
-            await conn.execute(insert(attempts).values(
-                learner_id=rec.learner_id, prompt_id=rec.prompt_id, unit_id=rec.unit_id, at=rec.at,
-                correct=rec.correct, hinted=rec.hinted, revealed=rec.revealed, answer=rec.answer[:200],
-                source=rec.source,
-            ))
-            if rec.study_day is not None:
-                await conn.execute(self._insert_ignore(study_days, learner_id=rec.learner_id, day=rec.study_day))
-            if rec.card is not None and rec.card_due is not None:
-                await conn.execute(self._upsert(
-                    review_cards, ["learner_id", "prompt_id"],
-                    {"learner_id": rec.learner_id, "prompt_id": rec.prompt_id, "card": rec.card, "due_at": rec.card_due},
-                    ["card", "due_at"],
-                ))
+            await self._record_attempt(conn, rec)
         return True
 
     async def practice_attempts(
