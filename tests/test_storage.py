@@ -83,3 +83,18 @@ async def test_answers_cards_days_and_units(repo):
     await repo.forget_learner(lr.id)
     for table in ("learners", "identities", "attempts", "unit_progress", "review_cards", "study_days"):
         assert await repo.count_rows(table) == 0, table
+
+
+async def test_update_learner_sets_only_learner_fields(repo):
+    import pytest
+
+    a = await repo.get_or_create_learner("console", "ada", "Ada", "UTC", NOW)
+    b = await repo.get_or_create_learner("console", "bob", "Bob", "UTC", NOW)
+    await repo.update_learner(a.id, focus_topic="calculus", open_hints=2)
+    await repo.update_learner(a.id)  # nothing to set: nothing changes
+    for bad in ({"no_such_field": 1}, {"id": 99}):
+        with pytest.raises(ValueError, match="not a learner field"):
+            await repo.update_learner(a.id, **bad)
+    a2, b2 = await repo.find_learner("console", "ada"), await repo.find_learner("console", "bob")
+    assert (a2.focus_topic, a2.open_hints, a2.id) == ("calculus", 2, a.id)
+    assert b2 == b  # the other learner is untouched
