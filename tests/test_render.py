@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import subprocess
 import sys
@@ -343,3 +344,20 @@ def test_progress_chart_full() -> None:
     )
     assert data.startswith(PNG)
     assert png_size(data) == CHART_SIZE_PX
+
+
+def test_progress_chart_frees_its_figure() -> None:
+    """A figure is reference cycles: the chart collects them, not a rare full collection later."""
+    from matplotlib.figure import Figure
+
+    progress_chart(snapshot())
+    assert gc.isenabled()
+    gc.disable()  # no automatic collection: only the chart's own can free the figure
+    try:
+        progress_chart(
+            snapshot(topics=(TopicProgress("t", "Algebra", 3, 5),), attempts=4, correct=3, streak=2)
+        )
+        assert not [o for o in gc.get_objects() if isinstance(o, Figure)]
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()

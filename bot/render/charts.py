@@ -3,10 +3,18 @@
 matplotlib is imported on first use; the figure is a plain ``Figure`` with an Agg canvas (no pyplot, no
 global state), drawn under the package's matplotlib lock, so ``asyncio.to_thread(progress_chart, s)``
 is safe.
+
+A figure is a web of reference cycles (~9,000 objects): only the cyclic garbage collector frees it. Left to
+itself, the collector moves most of them to the oldest generation while the chart is drawn, and that one is
+only examined by full collections, which are rare in the bot (~150,000 long-lived objects): dead figures
+(~0.4 MB each) piled up, ~40 MB after a hundred charts. So automatic collection is paused while a chart is
+drawn (process-wide, for those ~0.1 s) and the youngest generation, which then holds the whole figure, is
+collected right after: ~5 ms, where a full collection took 0.1-0.5 s in the running bot.
 """
 
 from __future__ import annotations
 
+import gc
 import io
 from datetime import timedelta
 from typing import Any
@@ -39,7 +47,14 @@ BACKGROUND = "#ffffff"
 def progress_chart(snapshot: ProgressSnapshot) -> bytes:
     """A ~1000x700 PNG of the learner's progress."""
     with MPL_LOCK:
-        return _draw(snapshot)
+        enabled = gc.isenabled()
+        gc.disable()  # see the module docstring
+        try:
+            return _draw(snapshot)
+        finally:
+            if enabled:
+                gc.enable()
+            gc.collect(0)
 
 
 def _draw(s: ProgressSnapshot) -> bytes:
