@@ -98,6 +98,12 @@ class Harness:
         for logger in WATCHED:
             logging.getLogger(logger).removeHandler(self.errors)
         self.run(self.engine.dispose())
+        # as asyncio.run does: the clients' leftover tasks (discord.py's ready wait) end before the loop closes
+        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(asyncio.wait(pending))
         self.loop.close()
 
     async def checked(self, where: str, platform: str, user_id: str, act, texts_of) -> Any:
