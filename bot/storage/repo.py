@@ -82,9 +82,7 @@ class SqlRepository(ChallengeQueries):
         super().__init__(engine)
         self.dialect = engine.dialect.name
         self._add_study_day = self._insert_ignore_many(study_days)
-        card = self._insert_many(review_cards)
-        self._save_card = card.on_conflict_do_update(
-            index_elements=["learner_id", "prompt_id"], set_={c: card.excluded[c] for c in ("card", "due_at")})
+        self._save_card = self._upsert_many(review_cards, ("learner_id", "prompt_id"), ("card", "due_at"))
         self._set_unit: dict[tuple[str, ...], Any] = {}  # upserts by the columns they set
 
     # ------------------------------------------------------------ helpers
@@ -100,6 +98,11 @@ class SqlRepository(ChallengeQueries):
 
     def _insert_ignore_many(self, table):
         return self._insert_many(table).on_conflict_do_nothing()
+
+    def _upsert_many(self, table, keys: tuple[str, ...], update_cols: tuple[str, ...]):
+        """INSERT, or on a conflict of ``keys`` UPDATE ``update_cols``; values come with the execution."""
+        stmt = self._insert_many(table)
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in update_cols})
 
     # ------------------------------------------------------------ learners
 
@@ -174,9 +177,9 @@ class SqlRepository(ChallengeQueries):
     def _unit_upsert(self, columns: tuple[str, ...]):
         stmt = self._set_unit.get(columns)
         if stmt is None:
-            ins = self._insert_many(unit_progress)
-            stmt = self._set_unit[columns] = ins.on_conflict_do_update(
-                index_elements=["learner_id", "unit_id"], set_={c: ins.excluded[c] for c in columns[2:]})
+            keys = ("learner_id", "unit_id")
+            stmt = self._set_unit[columns] = self._upsert_many(
+                unit_progress, keys, tuple(c for c in columns if c not in keys))
         return stmt
 
     async def prompt_stats(self, learner_id: int, unit_id: str) -> dict[str, PromptStats]:
