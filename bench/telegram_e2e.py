@@ -6,7 +6,8 @@ Bot API server (tests/fake_telegram.py), our bot against a bare PTB bot, same lo
 - Ours: the real ``TelegramAdapter`` over a real ``Core`` on a SQLite file, with the full curriculum (formulas
   are sent as photos, rendered once and cached, as in production).
 - Bare: a minimal PTB ``Application`` whose handlers send one fixed text (and answer button presses, as any
-  bot must); same builder options as ours (HTML default, 64 concurrent updates, long polling).
+  bot must); same builder options as ours (HTML default, 64 concurrent updates, long polling that pauses
+  before the next getUpdates while the bot is busy: ``bot.adapters.telegram.PacedPolling``).
 - Both get PTB's ``AIORateLimiter`` with its flood limits off (the fake has none; with them on both would
   be capped at Telegram's 30 messages a second and the comparison would measure nothing).
 
@@ -119,11 +120,16 @@ def bare_application(base_url: str):
         ContextTypes,
         Defaults,
         MessageHandler,
+        SimpleUpdateProcessor,
         filters,
     )
 
+    from bot.adapters.telegram import paced_polling
+
+    processor = SimpleUpdateProcessor(64)
     app = (ApplicationBuilder().token(TOKEN).base_url(base_url).rate_limiter(unlimited_rate_limiter())
-           .defaults(Defaults(parse_mode=ParseMode.HTML)).concurrent_updates(64).job_queue(None).build())
+           .defaults(Defaults(parse_mode=ParseMode.HTML)).concurrent_updates(processor)
+           .get_updates_request(paced_polling(processor)).job_queue(None).build())
 
     async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(update.effective_chat.id, FIXED)
@@ -259,6 +265,8 @@ class RoundResult:
     failures: int = 0
     bot_cpu_s: float = 0.0  # CPU time of the bot process during the round
     driver_cpu_s: float = 0.0  # CPU time of this process (the fake server and the simulated people)
+    api_calls: int = 0  # Bot API requests the bot made during the round
+    polls: int = 0  # getUpdates requests during the round
 
     @property
     def per_s(self) -> float:
@@ -271,11 +279,22 @@ class RoundResult:
         self.failures += other.failures
         self.bot_cpu_s += other.bot_cpu_s
         self.driver_cpu_s += other.driver_cpu_s
+        self.api_calls += other.api_calls
+        self.polls += other.polls
 
     def describe(self) -> str:
         return (f"{self.updates} in {self.seconds:.2f}s = {self.per_s:.0f}/s (p50 {statistics.median(self.latencies):.1f} "
                 f"ms, p99 {percentile(self.latencies, 99):.1f} ms; CPU per update: bot {self.cpu_ms('bot'):.2f} ms, "
-                f"fake+driver {self.cpu_ms('driver'):.2f} ms){f' FAILURES {self.failures}' if self.failures else ''}")
+                f"fake+driver {self.cpu_ms('driver'):.2f} ms; Bot API calls per update {self.calls_per_update:.2f}, "
+                f"updates per getUpdates {self.per_poll:.1f}){f' FAILURES {self.failures}' if self.failures else ''}")
+
+    @property
+    def calls_per_update(self) -> float:
+        return self.api_calls / self.updates if self.updates else 0.0
+
+    @property
+    def per_poll(self) -> float:
+        return self.updates / self.polls if self.polls else 0.0
 
     def cpu_ms(self, which: str) -> float:
         cpu = self.bot_cpu_s if which == "bot" else self.driver_cpu_s
@@ -326,9 +345,11 @@ async def run_round(fake: FakeTelegram, bot: BotProcess, catalog: Catalog, first
         if record is not None:
             record.append(mine)
 
-    t0, bot0, me0 = time.perf_counter(), cpu_seconds(bot.pid), cpu_seconds()
+    t0, bot0, me0, calls0 = time.perf_counter(), cpu_seconds(bot.pid), cpu_seconds(), len(fake.calls)
     await asyncio.gather(*(person(n) for n in range(learners)))
     result.seconds = time.perf_counter() - t0
+    result.api_calls = sum(1 for c in fake.calls[calls0:] if c.method.lower() != "getupdates")
+    result.polls = sum(1 for c in fake.calls[calls0:] if c.method.lower() == "getupdates")
     result.bot_cpu_s, result.driver_cpu_s = cpu_seconds(bot.pid) - bot0, cpu_seconds() - me0
     return result
 
@@ -396,6 +417,9 @@ async def main(args: argparse.Namespace) -> None:
             "telegram_bot_cpu_ms_per_update": round(ours.cpu_ms("bot"), 2),
             "telegram_bare_cpu_ms_per_update": round(bare.cpu_ms("bot"), 2),
             "telegram_cpu_ratio": round(bare.cpu_ms("bot") / ours.cpu_ms("bot"), 3) if ours.cpu_ms("bot") else None,
+            "telegram_api_calls_per_update": round(ours.calls_per_update, 2),
+            "telegram_bare_api_calls_per_update": round(bare.calls_per_update, 2),
+            "telegram_updates_per_poll": round(ours.per_poll, 1), "telegram_bare_updates_per_poll": round(bare.per_poll, 1),
             "learners": args.learners, "updates_per_round": args.learners * args.steps, "rounds": args.rounds,
             "failures": ours.failures + bare.failures, "bot_errors_logged": sum(errors.values()),
         }

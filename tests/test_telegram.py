@@ -437,3 +437,36 @@ async def test_python_m_bot_run_starts_telegram_when_the_token_is_set(tmp_path):
         await fake.stop()
     assert proc.returncode == 0, err.decode()[-2000:]
     assert TOKEN.split(":")[1] not in (out + err).decode()  # not even at DEBUG
+
+
+async def test_polling_pauses_before_the_next_get_updates_only_while_busy():
+    """A busy bot takes its updates in batches; a quiet one asks again at once (no added wait for a person)."""
+    from bot.adapters.telegram import BUSY, PacedPolling, build_application
+
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    busy = {"now": False}
+    request = PacedPolling(lambda: busy["now"], pause=0.3)
+    await request.initialize()
+    try:
+        async def poll() -> float:
+            t = asyncio.get_running_loop().time()
+            status, _ = await request.do_request(f"{fake.base_url}{TOKEN}/getMe", "POST")
+            assert status == 200
+            return asyncio.get_running_loop().time() - t
+
+        assert await poll() < 0.25
+        busy["now"] = True
+        assert await poll() >= 0.3
+    finally:
+        await request.shutdown()
+        await fake.stop()
+
+    # the adapter's application polls through it, counting the updates its processor is handling
+    app = build_application(Settings(_env_file=None, telegram_token=TOKEN, telegram_api_base_url=fake.base_url))
+    polling = app.bot._request[0]  # PTB keeps getUpdates' connection first
+    assert isinstance(polling, PacedPolling)
+    assert not polling._busy()
+    for _ in range(BUSY):
+        await app.update_processor._semaphore.acquire()  # what handling an update holds
+    assert polling._busy()
