@@ -268,12 +268,16 @@ async def main(args: argparse.Namespace) -> None:
             t = await run_round(fakes["bare"], bots["bare"], catalog, fakes["bare"].guild, args.learners, args.steps,
                                 args.max_seconds, scripts=scripts)
             print(f"warm-up bare: interactions {t.describe()}", flush=True)
+            round_ratios: list[float] = []  # each round's ours / bare: how much the machine moved meanwhile
             for r in range(args.rounds):
+                pair: dict[str, float] = {}
                 for kind in ("bare", "ours"):
                     res = await run_round(fakes[kind], bots[kind], catalog, fakes[kind].guild, args.learners, args.steps,
                                           args.max_seconds, scripts=scripts if kind == "bare" else None)
                     totals[kind].add(res)
+                    pair[kind] = res.per_s
                     print(f"round {r + 1}/{args.rounds} {kind}: interactions {res.describe()}", flush=True)
+                round_ratios.append(round(pair["ours"] / pair["bare"], 3) if pair["bare"] else 0.0)
         finally:
             for b in bots.values():
                 await b.stop()
@@ -302,6 +306,7 @@ async def main(args: argparse.Namespace) -> None:
             "discord_bot_cpu_ms_per_interaction": round(ours.cpu_ms("bot"), 2),
             "discord_bare_cpu_ms_per_interaction": round(bare.cpu_ms("bot"), 2),
             "discord_cpu_ratio": round(bare.cpu_ms("bot") / ours.cpu_ms("bot"), 3) if ours.cpu_ms("bot") else None,
+            "discord_round_ratios": round_ratios,
             "learners": args.learners, "interactions_per_round": args.learners * args.steps, "rounds": args.rounds,
             "failures": ours.failures + bare.failures, "bot_errors_logged": sum(errors.values()),
             "refused_messages": len(refused),

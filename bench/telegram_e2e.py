@@ -385,12 +385,16 @@ async def main(args: argparse.Namespace) -> None:
                                 args.max_seconds, scripts=scripts)
             print(f"warm-up bare: {t.describe()}", flush=True)
             totals = {"ours": RoundResult(), "bare": RoundResult()}
+            round_ratios: list[float] = []  # each round's ours / bare: how much the machine moved meanwhile
             for r in range(args.rounds):
+                pair: dict[str, float] = {}
                 for kind in ("bare", "ours"):
                     res = await run_round(fakes[kind], bots[kind], catalog, next(users), args.learners, args.steps,
                                           args.max_seconds, scripts=scripts if kind == "bare" else None)
                     totals[kind].add(res)
+                    pair[kind] = res.per_s
                     print(f"round {r + 1}/{args.rounds} {kind}: updates {res.describe()}", flush=True)
+                round_ratios.append(round(pair["ours"] / pair["bare"], 3) if pair["bare"] else 0.0)
         finally:
             for b in bots.values():
                 await b.stop()
@@ -417,6 +421,7 @@ async def main(args: argparse.Namespace) -> None:
             "telegram_bot_cpu_ms_per_update": round(ours.cpu_ms("bot"), 2),
             "telegram_bare_cpu_ms_per_update": round(bare.cpu_ms("bot"), 2),
             "telegram_cpu_ratio": round(bare.cpu_ms("bot") / ours.cpu_ms("bot"), 3) if ours.cpu_ms("bot") else None,
+            "telegram_round_ratios": round_ratios,
             "telegram_api_calls_per_update": round(ours.calls_per_update, 2),
             "telegram_bare_api_calls_per_update": round(bare.calls_per_update, 2),
             "telegram_updates_per_poll": round(ours.per_poll, 1), "telegram_bare_updates_per_poll": round(bare.per_poll, 1),
