@@ -253,13 +253,13 @@ async def _record(
     source = learner.open_source or "practice"
     rating = srs.rating_for(correct=correct, hinted=hinted, revealed=revealed or (learner.open_revealed and not self_graded))
     card, due = srs.review(await ctx.repo.card(learner.id, prompt.id), rating, ctx.now)
-    states = await ctx.repo.unit_states(learner.id)
-    st = states.get(unit.id)
     complete = False
-    if correct and st is not None and st.status == "learning" and st.lesson_done:
-        stats = await ctx.repo.prompt_stats(learner.id, unit.id)
-        already = stats.get(prompt.id, PromptStats(0, False)).correct
-        complete = correct_count(stats) + (0 if already else 1) >= unit_goal(unit)
+    if correct:  # only a right answer can complete its unit: a wrong one reads no progress
+        st = (await ctx.repo.unit_states(learner.id)).get(unit.id)
+        if st is not None and st.status == "learning" and st.lesson_done:
+            stats = await ctx.repo.prompt_stats(learner.id, unit.id)
+            already = stats.get(prompt.id, PromptStats(0, False)).correct
+            complete = correct_count(stats) + (0 if already else 1) >= unit_goal(unit)
     await ctx.repo.record_answer(AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit.id, at=ctx.now, correct=correct,
         hinted=hinted, revealed=revealed, answer=text, source=source, study_day=ctx.local_date(learner),
