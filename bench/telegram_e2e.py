@@ -285,8 +285,13 @@ class RoundResult:
     def describe(self) -> str:
         return (f"{self.updates} in {self.seconds:.2f}s = {self.per_s:.0f}/s (p50 {statistics.median(self.latencies):.1f} "
                 f"ms, p99 {percentile(self.latencies, 99):.1f} ms; CPU per update: bot {self.cpu_ms('bot'):.2f} ms, "
-                f"fake+driver {self.cpu_ms('driver'):.2f} ms; Bot API calls per update {self.calls_per_update:.2f}, "
-                f"updates per getUpdates {self.per_poll:.1f}){f' FAILURES {self.failures}' if self.failures else ''}")
+                f"fake+driver {self.cpu_ms('driver'):.2f} ms{self.requests()}){f' FAILURES {self.failures}' if self.failures else ''}")
+
+    def requests(self) -> str:
+        """What the bot asked of the Bot API (Telegram rounds only; Discord's fake does not count them)."""
+        if not self.polls:
+            return ""
+        return f"; Bot API calls per update {self.calls_per_update:.2f}, updates per getUpdates {self.per_poll:.1f}"
 
     @property
     def calls_per_update(self) -> float:
