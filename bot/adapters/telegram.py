@@ -287,8 +287,9 @@ class PacedPolling(HTTPXRequest):
 
     A poll costs the bot about as much CPU as handling an update (a request, a JSON answer to parse, PTB's
     tasks around it). Without a pause a busy bot polls again as soon as its last poll is answered, and gets
-    one or two updates per poll; with it, ten or more. A bot handling fewer than ``BUSY`` updates polls at
-    once, so one person's conversation never waits, and getUpdates still answers the moment an update comes.
+    about one update per poll; with it, about ten under the same load. A bot handling fewer than ``BUSY``
+    updates polls at once, so one person's conversation never waits, and getUpdates still answers the moment
+    an update comes.
     """
 
     def __init__(self, busy: Callable[[], bool], pause: float = POLL_PAUSE):
