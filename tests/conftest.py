@@ -1,41 +1,25 @@
 """Shared fixtures: the test catalog, a clock tests can move, and repositories on real engines.
 
+The tiers: ``tests/unit`` (the rules: core, practice, content, render; in-process, SQLite in a temp dir),
+``tests/integration`` (storage on SQLite and PostgreSQL, adapters against the fake platforms),
+``tests/e2e`` (subprocesses, several processes, the soak). What they share lives in ``tests/support``.
+
 PostgreSQL tests use the server at 127.0.0.1:5432 (database ``test``, trust auth) or ``TEST_PG_URL``;
 they are skipped, with the reason shown, when no server answers.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import socket
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
+from hypothesis import settings
 
 from bot.content.loader import Catalog, load_catalog
+from tests.support import FIXTURE_CONTENT, FakeClock
+from tests.support.pg import drop_scratch, fresh_pg_url
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE_CONTENT = ROOT / "tests" / "fixtures" / "content"
-PG_URL = os.environ.get("TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-class FakeClock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, now: datetime) -> None:
-        assert now.tzinfo is not None
-        self.now = now
-
-    def advance(self, **kw) -> None:
-        from datetime import timedelta
-
-        self.now += timedelta(**kw)
+# The fast loop (README, Development) runs ``--hypothesis-profile=fast``: fewer examples per property.
+# The full run keeps the default profile and every test's own example count (see ``examples``).
+settings.register_profile("fast", max_examples=10)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -50,6 +34,8 @@ def _formula_cache(tmp_path_factory):
 
 @pytest.fixture
 def clock() -> FakeClock:
+    from datetime import UTC, datetime
+
     return FakeClock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
 
 
@@ -58,86 +44,8 @@ def catalog() -> Catalog:
     return load_catalog(FIXTURE_CONTENT)
 
 
-def pg_available() -> str | None:
-    """None if PostgreSQL answers, else the reason it is skipped."""
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            pass
-    except OSError as exc:
-        return f"no PostgreSQL server answers at 127.0.0.1:5432 ({exc}); set TEST_PG_URL to run these"
-    return None
-
-
-_SCRATCH: dict[str, str] = {}
-
-
-def pg_url() -> str:
-    """A scratch database of this test process, made on the server behind PG_URL (database ``test``).
-
-    Several test runs can share one server (developers, CI) without resetting each other's tables.
-    Falls back to PG_URL itself where the role may not create databases.
-    """
-    if "url" in _SCRATCH:
-        return _SCRATCH["url"]
-    from sqlalchemy.engine import make_url
-
-    base = make_url(PG_URL)
-    name = f"{base.database}_{os.getpid()}"
-
-    async def create() -> bool:
-        import asyncpg
-
-        conn = await asyncpg.connect(host=base.host, port=base.port or 5432, user=base.username,
-                                     password=base.password, database=base.database)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            return True
-        except Exception:
-            return False
-        finally:
-            await conn.close()
-
-    _SCRATCH["url"] = base.set(database=name).render_as_string(hide_password=False) if asyncio.run(create()) \
-        else PG_URL
-    if _SCRATCH["url"] != PG_URL:
-        _SCRATCH["name"] = name
-    return _SCRATCH["url"]
-
-
 def pytest_sessionfinish(session, exitstatus):
-    name = _SCRATCH.get("name")
-    if not name:
-        return
-    from sqlalchemy.engine import make_url
-
-    base = make_url(PG_URL)
-
-    async def drop() -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(host=base.host, port=base.port or 5432, user=base.username,
-                                     password=base.password, database=base.database)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    try:
-        asyncio.run(drop())
-    except Exception:
-        pass
-
-
-async def _reset_pg(url: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
+    drop_scratch()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -145,12 +53,7 @@ def db_url(request, tmp_path) -> str:
     """A fresh, empty database on each engine."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
-    reason = pg_available()
-    if reason:
-        pytest.skip(reason)
-    url = pg_url()
-    asyncio.run(_reset_pg(url))
-    return url
+    return fresh_pg_url()
 
 
 @pytest.fixture

@@ -1,0 +1,334 @@
+"""Independent verification of every checkable answer in content/topics/algebra.yaml.
+
+Each computation below recomputes a prompt's answer from the problem's data with sympy, without reading the
+YAML value; the tests then compare it with the value written in the YAML, check that every listed mistake
+differs from the answer, and check that every formula renders with matplotlib mathtext.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sympy as sp
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+TOPIC_FILE = ROOT / "content" / "topics" / "algebra.yaml"
+DATA = yaml.safe_load(TOPIC_FILE.read_text(encoding="utf-8"))
+UNITS = DATA["units"]
+PROMPTS = {p["id"]: p for u in UNITS for p in u["prompts"]}
+CHECKABLE = {"number", "expression", "vector", "matrix", "set"}
+
+x, y, z, t, k, m, b, a_, b_ = sp.symbols("x y z t k m b a_ b_")
+LOCALS = {"e": sp.E, "pi": sp.pi, "ln": sp.log, "sqrt": sp.sqrt, "x": x, "y": y, "z": z, "t": t}
+
+
+# ---------------------------------------------------------------- parsing YAML values
+
+
+def parse(text: str):
+    return sp.sympify(text.replace("^", "**"), locals=LOCALS)
+
+
+def parse_set(text: str) -> list:
+    inner = text.strip()
+    assert inner.startswith("{") and inner.endswith("}"), text
+    return [parse(part) for part in inner[1:-1].split(",") if part.strip()]
+
+
+def same_number(a, b, tol: float = 0.0) -> bool:
+    diff = sp.N(sp.sympify(a) - sp.sympify(b), 30)
+    if tol:
+        return abs(float(diff)) <= tol
+    return sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0
+
+
+def same_set(a: list, b: list) -> bool:
+    if len(a) != len(b):
+        return False
+    rest = list(b)
+    for item in a:
+        for j, other in enumerate(rest):
+            if same_number(item, other):
+                rest.pop(j)
+                break
+        else:
+            return False
+    return True
+
+
+def matches(kind: str, yaml_value: str, computed, tol: float = 0.0) -> bool:
+    if kind == "number":
+        return same_number(parse(yaml_value), computed, tol)
+    if kind == "expression":
+        return sp.simplify(parse(yaml_value) - sp.sympify(computed)) == 0
+    if kind == "vector":
+        got = parse(yaml_value)
+        if len(got) != len(computed):
+            return False
+        return all(same_number(g, c) for g, c in zip(got, computed, strict=True))
+    if kind == "matrix":
+        got = parse(yaml_value)
+        return sp.Matrix(got).shape == sp.Matrix(computed).shape and all(
+            same_number(g, c) for g, c in zip(sp.Matrix(got), sp.Matrix(computed), strict=True)
+        )
+    if kind == "set":
+        return same_set(parse_set(yaml_value), list(computed))
+    if kind == "choice":
+        return yaml_value == computed
+    raise AssertionError(f"unknown kind {kind}")
+
+
+# ---------------------------------------------------------------- independent computations
+
+
+def solve1(lhs, rhs, var=x):
+    sols = sp.solve(sp.Eq(lhs, rhs), var)
+    assert len(sols) == 1, sols
+    return sols[0]
+
+
+def line_through(p, q):
+    slope = sp.Rational(q[1] - p[1], q[0] - p[0])
+    return slope * (x - p[0]) + p[1]
+
+
+def fn_shift_choice():
+    f = (x - 2) ** 2 + 1
+    vx = sp.solve(sp.diff(f, x), x)[0]
+    vy = f.subs(x, vx)
+    horiz = f"right {abs(vx)}" if vx > 0 else f"left {abs(vx)}"
+    vert = f"up {abs(vy)}" if vy > 0 else f"down {abs(vy)}"
+    return f"shifted {horiz}, {vert}"
+
+
+def ln_ab_choice():
+    a, bb = sp.symbols("a b", positive=True)
+    target = sp.expand_log(sp.log(a * bb), force=True)
+    options = {
+        "ln(a) + ln(b)": sp.log(a) + sp.log(bb),
+        "ln(a) * ln(b)": sp.log(a) * sp.log(bb),
+        "ln(a) - ln(b)": sp.log(a) - sp.log(bb),
+        "a * ln(b)": a * sp.log(bb),
+    }
+    good = [name for name, e in options.items() if sp.simplify(e - target) == 0]
+    assert len(good) == 1
+    return good[0]
+
+
+def system_solution(eqs, unknowns):
+    sol = sp.solve(eqs, unknowns, dict=True)
+    assert len(sol) == 1
+    return [sol[0][u] for u in unknowns]
+
+
+def check_point_choice():
+    eqs = [sp.Eq(3 * x - y, 5), sp.Eq(x + 2 * y, 4)]
+    ok = [bool(e.subs({x: 2, y: 1})) for e in eqs]
+    if all(ok):
+        return "Yes"
+    return "No, it fails the first equation" if not ok[0] else "No, it fails the second equation"
+
+
+def count_solutions_choice():
+    sol = sp.linsolve([2 * x + 4 * y - 6, x + 2 * y - 5], [x, y])
+    if sol == sp.EmptySet:
+        return "none"
+    (point,) = tuple(sol)
+    return "exactly one" if not point.free_symbols else "infinitely many"
+
+
+def k_for_infinitely_many():
+    kk = sp.Symbol("k")
+    good = []
+    for cand in sp.solve(sp.Matrix([[1, kk], [2, 4]]).det(), kk):
+        sols = sp.linsolve([x + cand * y - 3, 2 * x + 4 * y - 6], [x, y])
+        if sols != sp.EmptySet and tuple(sols)[0].free_symbols:
+            good.append(cand)
+    assert len(good) == 1
+    return good[0]
+
+
+def quadrant_choice(angle):
+    c, s = sp.cos(angle), sp.sin(angle)
+    return {(True, True): "I", (False, True): "II", (False, False): "III", (True, False): "IV"}[
+        (bool(c > 0), bool(s > 0))
+    ]
+
+
+def law_of_cosines(p, q, deg):
+    return sp.sqrt(p**2 + q**2 - 2 * p * q * sp.cos(sp.rad(deg)))
+
+
+COMPUTE = {
+    # alg-expressions
+    "alg-expressions-1": lambda: sp.expand(3 * (x + 2) - 2 * (x - 1)),
+    "alg-expressions-2": lambda: solve1(5 * x - 7, 3 * x + 9),
+    "alg-expressions-3": lambda: (2 * a_**2 - 3 * a_ * b_).subs({a_: -2, b_: 3}),
+    "alg-expressions-4": lambda: sp.expand((2 * x - 3) ** 2),
+    "alg-expressions-5": lambda: sp.solve(x**2 - 5 * x + 6, x),
+    "alg-expressions-6": lambda: solve1((x + 1) / 2 - (x - 2) / 3, 2),
+    "alg-expressions-7": lambda: sp.solve(x**2 - 4 * x + 1, x),
+    # alg-functions
+    "alg-functions-1": lambda: (3 * x - 4).subs(x, 2),
+    "alg-functions-2": lambda: sp.Rational(11 - 2, 4 - 1),
+    "alg-functions-3": lambda: sp.expand(2 * (x - 1) + 5),
+    "alg-functions-4": fn_shift_choice,
+    "alg-functions-5": lambda: (x**2).subs(x, 2 * x + 1),
+    "alg-functions-6": lambda: solve1(2 * y + 3, x, y),
+    "alg-functions-7": lambda: sp.minimum(x**2 - 6 * x + 5, x),
+    # alg-exponents-logs
+    "alg-exponents-logs-1": lambda: sp.simplify(x**5 * x**3 / x**2),
+    "alg-exponents-logs-2": lambda: sp.log(32, 2),
+    "alg-exponents-logs-3": ln_ab_choice,
+    "alg-exponents-logs-4": lambda: sp.Integer(8) ** sp.Rational(2, 3),
+    "alg-exponents-logs-5": lambda: solve1(3 ** (x + 1), 81),
+    "alg-exponents-logs-6": lambda: [s for s in sp.solve(sp.exp(2 * x) - 7, x) if s.is_real][0],
+    "alg-exponents-logs-7": lambda: solve1(800 * 2 ** (-t / 3), 50, t),
+    # alg-sigma
+    "alg-sigma-1": lambda: sp.summation(k**2, (k, 1, 4)),
+    "alg-sigma-2": lambda: sp.product(k, (k, 1, 4)),
+    "alg-sigma-3": lambda: sp.Rational(sum([2, -1, 5, 6]), 4),
+    "alg-sigma-4": lambda: 3 * 40 + 2 * 10,
+    "alg-sigma-5": lambda: sp.summation(k, (k, 1, 100)),
+    "alg-sigma-6": lambda: sum((yi - hi) ** 2 for yi, hi in zip([3, 5, 2], [2, 5, 4], strict=True)),
+    "alg-sigma-7": lambda: sum(i + j for i in range(1, 3) for j in range(1, 4)),
+    # alg-systems
+    "alg-systems-1": lambda: system_solution([sp.Eq(x + y, 10), sp.Eq(x - y, 4)], [x, y]),
+    "alg-systems-2": check_point_choice,
+    "alg-systems-3": lambda: system_solution([sp.Eq(y, 2 * x - 1), sp.Eq(3 * x + 2 * y, 12)], [x, y]),
+    "alg-systems-4": lambda: system_solution([sp.Eq(m * 1 + b, 5), sp.Eq(m * 3 + b, 9)], [m, b]),
+    "alg-systems-5": count_solutions_choice,
+    "alg-systems-6": k_for_infinitely_many,
+    "alg-systems-7": lambda: system_solution(
+        [sp.Eq(x + y + z, 6), sp.Eq(2 * x - y + z, 3), sp.Eq(x + 2 * y - z, 2)], [x, y, z]
+    ),
+    # alg-trig
+    "alg-trig-1": lambda: sp.Rational(3, sp.sqrt(3**2 + 4**2)),
+    "alg-trig-2": lambda: sp.sqrt(5**2 + 12**2),
+    "alg-trig-3": lambda: sp.cos(sp.rad(60)),
+    "alg-trig-4": lambda: sp.cos(sp.asin(sp.Rational(5, 13))),
+    "alg-trig-5": lambda: sp.deg(sp.atan(2 / (2 * sp.sqrt(3)))),
+    "alg-trig-6": lambda: sp.sin(x) ** 2 + sp.cos(x) ** 2 + sp.tan(x) * sp.cos(x),
+    "alg-trig-7": lambda: law_of_cosines(5, 8, 60),
+    # alg-unit-circle
+    "alg-unit-circle-1": lambda: sp.rad(150),
+    "alg-unit-circle-2": lambda: [sp.cos(sp.pi / 3), sp.sin(sp.pi / 3)],
+    "alg-unit-circle-3": lambda: sp.cos(3 * sp.pi / 4),
+    "alg-unit-circle-4": lambda: quadrant_choice(4),
+    "alg-unit-circle-5": lambda: sp.periodicity(sp.sin(4 * t), t),
+    "alg-unit-circle-7": lambda: sp.solveset(
+        sp.sin(x) - sp.Rational(1, 2), x, sp.Interval.Ropen(0, 2 * sp.pi)
+    ),
+}
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_topic_shape():
+    assert DATA["id"] == "algebra"
+    assert DATA["title"] == "Algebra & Trigonometry"
+    assert [u["id"] for u in UNITS] == [
+        "alg-expressions", "alg-functions", "alg-exponents-logs", "alg-sigma",
+        "alg-systems", "alg-trig", "alg-unit-circle",
+    ]
+    for u in UNITS:
+        prompts = u["prompts"]
+        assert len(prompts) >= 6, u["id"]
+        assert [p["id"] for p in prompts] == [f"{u['id']}-{i}" for i in range(1, len(prompts) + 1)]
+        assert sum(p["answer"]["kind"] == "self" for p in prompts) <= 1, u["id"]
+        assert 2 <= sum(bool(p.get("daily")) for p in prompts) <= 3, u["id"]
+        diffs = [p["difficulty"] for p in prompts]
+        assert diffs == sorted(diffs) and diffs[0] == 1 and diffs[-1] == 3, u["id"]
+    selfs = sum(p["answer"]["kind"] == "self" for p in PROMPTS.values())
+    assert selfs <= 0.15 * len(PROMPTS)
+    urls = {r["url"] for u in UNITS for r in u["resources"]}
+    assert "https://www.khanacademy.org/math" in urls
+
+
+def test_every_checkable_prompt_has_a_computation():
+    need = {pid for pid, p in PROMPTS.items() if p["answer"]["kind"] in CHECKABLE}
+    assert need - COMPUTE.keys() == set()
+    assert COMPUTE.keys() - PROMPTS.keys() == set()
+
+
+@pytest.mark.parametrize("pid", sorted(COMPUTE))
+def test_answer_matches_independent_computation(pid):
+    answer = PROMPTS[pid]["answer"]
+    computed = COMPUTE[pid]()
+    assert matches(answer["kind"], answer["value"], computed, answer.get("tolerance") or 0.0), (
+        f"{pid}: YAML says {answer['value']!r}, computed {computed!r}"
+    )
+
+
+def _differs(kind: str, value: str, wrong: str, tol: float) -> bool:
+    if kind == "number":
+        # A decimal correctly rounded to 2 places would be accepted, so a mistake must be further away.
+        return abs(float(sp.N(parse(value) - parse(wrong)))) > max(tol, 0.005)
+    if kind == "expression":
+        diff = sp.simplify(parse(value) - parse(wrong))
+        return diff != 0
+    if kind in ("vector", "matrix"):
+        return not matches(kind, value, parse(wrong))
+    if kind == "set":
+        return not same_set(parse_set(value), parse_set(wrong))
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("pid", sorted(PROMPTS))
+def test_mistakes_differ_from_answer(pid):
+    answer = PROMPTS[pid]["answer"]
+    mistakes = PROMPTS[pid].get("mistakes") or []
+    if answer["kind"] in CHECKABLE:
+        assert 2 <= len(mistakes) <= 4, pid
+    if answer["kind"] == "choice":
+        assert answer["value"] in answer["options"]
+        assert all(len(o) < 40 for o in answer["options"]), pid
+    for mistake in mistakes:
+        assert _differs(answer["kind"], answer["value"], mistake["answer"], answer.get("tolerance") or 0.0), (
+            f"{pid}: mistake {mistake['answer']!r} equals the answer"
+        )
+    if answer["kind"] == "expression":
+        declared = {sp.Symbol(v) for v in answer["vars"]}
+        assert parse(answer["value"]).free_symbols <= declared
+        for mistake in mistakes:
+            assert parse(mistake["answer"]).free_symbols <= declared
+
+
+def _texts():
+    yield "description", DATA.get("description", "")
+    for u in UNITS:
+        yield u["id"] + ".summary", u["summary"]
+        yield u["id"] + ".why_ml", u["why_ml"]
+        for p in u["prompts"]:
+            yield p["id"] + ".question", p["question"]
+            yield p["id"] + ".solution", p["solution"]
+            for i, h in enumerate(p["hints"]):
+                yield f"{p['id']}.hint{i}", h
+            for i, mistake in enumerate(p.get("mistakes") or []):
+                yield f"{p['id']}.mistake{i}", mistake.get("hint", "")
+
+
+@pytest.mark.parametrize(("where", "text"), list(_texts()))
+def test_formulas_render(where, text):
+    from matplotlib.mathtext import math_to_image
+
+    assert text.count("$") % 2 == 0, f"{where}: unbalanced $"
+    for formula in re.findall(r"\$([^$]+)\$", text):
+        math_to_image("$" + formula + "$", io.BytesIO(), format="png")
+
+
+def test_loader_accepts_the_file(tmp_path):
+    from bot.content.loader import check_directory
+
+    (tmp_path / "topics").mkdir()
+    (tmp_path / "track.yaml").write_text("title: T\ntopics: [algebra]\nmin_prompts_per_unit: 6\n")
+    shutil.copy(TOPIC_FILE, tmp_path / "topics" / "algebra.yaml")
+    catalog, problems = check_directory(tmp_path)
+    assert problems == []
+    assert catalog is not None and len(catalog.units) == 7

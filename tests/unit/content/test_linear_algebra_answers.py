@@ -1,0 +1,545 @@
+"""Recompute every checkable answer of content/topics/linear-algebra.yaml independently.
+
+Each entry of ``COMPUTE`` rebuilds the answer from the data in the question with sympy or numpy, and the
+tests compare it with the value written in the YAML. Every listed mistake must differ from the answer, and
+every formula must render with matplotlib mathtext.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sympy as sp
+import yaml
+from matplotlib.mathtext import math_to_image
+from sympy.parsing.sympy_parser import (
+    implicit_multiplication_application,
+    parse_expr,
+    standard_transformations,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+TOPIC_FILE = ROOT / "content" / "topics" / "linear-algebra.yaml"
+TOPIC = yaml.safe_load(TOPIC_FILE.read_text(encoding="utf-8"))
+PROMPTS = {p["id"]: p for u in TOPIC["units"] for p in u["prompts"]}
+CHECKABLE = {"number", "expression", "vector", "matrix", "set"}
+
+UNIT_IDS = [
+    "la-vectors", "la-span", "la-linear-maps", "la-matmul", "la-determinants", "la-systems-inverses",
+    "la-rank-nullspace", "la-dot-projections", "la-orthogonality", "la-eigen", "la-diagonalisation",
+    "la-svd", "la-pca",
+]
+GUIDE_LINKS = [
+    "https://www.youtube.com/watch?v=fNk_zzaMoSs&list=PLZHQObOWTQDPD3MizzM2xVFitgF8hE_ab",
+    "https://www.youtube.com/playlist?list=PL49CF3715CB9EF31D",
+    "https://mml-book.github.io",
+]
+
+IMPLICIT = (*standard_transformations, implicit_multiplication_application)
+M = sp.Matrix
+R = sp.Rational
+t, k = sp.symbols("t k")
+
+
+# ---------------------------------------------------------------- helpers used by the computations
+
+
+def vec(*xs: Any) -> sp.Matrix:
+    return sp.Matrix(xs)
+
+
+def unit(v: sp.Matrix) -> sp.Matrix:
+    return v / v.norm()
+
+
+def angle_deg(u: sp.Matrix, v: sp.Matrix) -> sp.Expr:
+    return sp.acos(u.dot(v) / (u.norm() * v.norm())) * 180 / sp.pi
+
+
+def proj(b: sp.Matrix, a: sp.Matrix) -> sp.Matrix:
+    return (a.dot(b) / a.dot(a)) * a
+
+
+def null_with_first(a: sp.Matrix, first: Any) -> sp.Matrix:
+    (n,) = a.nullspace()
+    return n * sp.nsimplify(first) / n[0]
+
+
+def eigvals(a: sp.Matrix) -> set:
+    return set(a.eigenvals())
+
+
+def eigvec_for(a: sp.Matrix, lam: Any, first: Any = 1) -> sp.Matrix:
+    return null_with_first(a - lam * sp.eye(a.rows), first)
+
+
+def singular_values(a: sp.Matrix) -> set:
+    return {sp.sqrt(lam) for lam in (a.T * a).eigenvals()}
+
+
+def rotation(theta: Any) -> sp.Matrix:
+    """Counterclockwise rotation: the images of e1 and e2 as columns."""
+    return M.hstack(vec(sp.cos(theta), sp.sin(theta)), vec(-sp.sin(theta), sp.cos(theta)))
+
+
+def eigval_of(a: sp.Matrix, v: sp.Matrix) -> sp.Expr:
+    lam = (a * v)[0] / v[0]
+    assert a * v == lam * v, "not an eigenvector"
+    return lam
+
+
+def frac(x: float) -> sp.Rational:
+    """A float that should be a simple fraction, as an exact Rational (checked to be close)."""
+    r = sp.Rational(float(x)).limit_denominator(10_000)
+    assert abs(float(r) - float(x)) < 1e-9, x
+    return r
+
+
+def choose(options: list[str], predicate: Callable[[str], bool]) -> str:
+    hits = [o for o in options if predicate(o)]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+def parse_matrix_text(s: str) -> sp.Matrix:
+    return sp.Matrix(sp.sympify(s))
+
+
+def options(pid: str) -> list[str]:
+    return list(PROMPTS[pid]["answer"]["options"])
+
+
+def is_linear_map(text: str) -> bool:
+    """True if the map T(x, y) = (f, g) written in ``text`` is linear (numeric test on random inputs)."""
+    x, y = sp.symbols("x y")
+    rhs = text.split("=", 1)[1].strip().strip("()")
+    comps = [parse_expr(c.replace("^", "**"), transformations=IMPLICIT) for c in rhs.split(",")]
+    f = sp.lambdify((x, y), comps)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        p, q = rng.normal(size=2), rng.normal(size=2)
+        a, b = rng.normal(size=2)
+        lhs = np.array(f(*(a * p + b * q)))
+        rhs_v = a * np.array(f(*p)) + b * np.array(f(*q))
+        if not np.allclose(lhs, rhs_v):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- independent computations
+
+A_eig = M([[4, 1], [2, 3]])
+
+COMPUTE: dict[str, Callable[[], Any]] = {
+    # la-vectors
+    "la-vectors-1": lambda: vec(2, -1) + vec(-3, 4),
+    "la-vectors-2": lambda: 3 * vec(1, 4) - 2 * vec(2, -1),
+    "la-vectors-3": lambda: vec(3, -4).norm(),
+    "la-vectors-4": lambda: 6 * vec(sp.cos(sp.pi / 6), sp.sin(sp.pi / 6)),
+    "la-vectors-5": lambda: unit(vec(5, 12)),
+    "la-vectors-6": lambda: sp.atan2(1, -1) * 180 / sp.pi,
+    "la-vectors-7": lambda: set(sp.solve(sp.Eq(vec(t, t, 1).dot(vec(t, t, 1)), 3**2), t)),
+    # la-span
+    "la-span-1": lambda: 2 * vec(1, 0, 3) - vec(0, 1, 1),
+    "la-span-2": lambda: choose(
+        options("la-span-2"),
+        lambda o: o == ("A line through the origin" if M([[1, -2], [3, -6]]).rank() == 1 else "The whole plane"),
+    ),
+    "la-span-3": lambda: M([[1, 3], [2, 1]]).solve(vec(7, 9)),
+    "la-span-4": lambda: sp.solve(M([[1, 3], [2, k]]).det(), k)[0],
+    "la-span-5": lambda: choose(
+        options("la-span-5"),
+        lambda o: " and " in o
+        and M([list(sp.sympify(v)) for v in o.split(" and ")]).T.rank() == 2,
+    ),
+    "la-span-6": lambda: M([[1, 1], [1, -1]]).solve(vec(5, 1)),
+    "la-span-7": lambda: M([[1, 2, 3], [2, 4, 6], [0, 1, 1]]).T.rank(),
+    # la-linear-maps
+    "la-linear-maps-1": lambda: M([[2, 1], [0, 3]]) * vec(1, 2),
+    "la-linear-maps-2": lambda: M.hstack(vec(3, 1), vec(-1, 2)),
+    "la-linear-maps-3": lambda: M.hstack(vec(3, 1), vec(-1, 2)) * vec(2, 5),
+    "la-linear-maps-4": lambda: rotation(sp.pi / 2),
+    "la-linear-maps-5": lambda: choose(options("la-linear-maps-5"), is_linear_map),
+    "la-linear-maps-6": lambda: M([[1, 0], [2, 1], [0, -1]]) * vec(3, -2),
+    # T * [[1, 1], [1, -1]] (inputs as columns) = [[3, 1], [1, 5]] (images as columns)
+    "la-linear-maps-7": lambda: M([[3, 1], [1, 5]]) * M([[1, 1], [1, -1]]).inv(),
+    # la-matmul
+    "la-matmul-1": lambda: M([[1, 2], [3, 4]]) * M([[0, 1], [1, 0]]),
+    "la-matmul-2": lambda: choose(
+        options("la-matmul-2"),
+        lambda o: o == "{} by {}".format(*(np.ones((2, 3)) @ np.ones((3, 4))).shape),
+    ),
+    "la-matmul-3": lambda: M([[1, 2, 0], [0, 1, -1]]) * M([[1, 0], [2, 1], [3, 4]]),
+    "la-matmul-4": lambda: M([[1, 0], [0, -1]]) * M([[0, -1], [1, 0]]),
+    "la-matmul-5": lambda: _transpose_rule(),
+    "la-matmul-6": lambda: M([[1, 1], [0, 1]]) ** 5,
+    "la-matmul-7": lambda: (lambda a, b: a * b - b * a)(M([[1, 2], [3, 4]]), M([[2, 0], [1, 1]])),
+    # la-determinants
+    "la-determinants-1": lambda: M([[3, 1], [2, 4]]).det(),
+    "la-determinants-2": lambda: choose(
+        options("la-determinants-2"),
+        lambda o: "squashes" in o.lower() and M([[1, 2], [2, 4]]).det() == 0 and M([[1, 2], [2, 4]]).rank() < 2,
+    ),
+    # a square of area 3 (side sqrt(3)) mapped by a matrix with determinant -2
+    "la-determinants-3": lambda: abs((M([[0, 1], [2, 0]]) * sp.sqrt(3) * sp.eye(2)).det()),
+    "la-determinants-4": lambda: M([[2, 0, 1], [1, 3, 2], [1, 1, 2]]).det(),
+    "la-determinants-5": lambda: _det_product(2, 3, -2),
+    "la-determinants-6": lambda: _det_2abt(),
+    "la-determinants-7": lambda: set(sp.solve(M([[k, 2], [3, k - 1]]).det(), k)),
+    # la-systems-inverses
+    "la-systems-inverses-1": lambda: sp.linear_eq_to_matrix(
+        [2 * sp.Symbol("x") + 3 * sp.Symbol("y") - 5, sp.Symbol("x") - sp.Symbol("y")],
+        [sp.Symbol("x"), sp.Symbol("y")],
+    )[0],
+    "la-systems-inverses-2": lambda: M([[2, 0], [0, 4]]).inv(),
+    "la-systems-inverses-3": lambda: M([[3, 1], [5, 2]]).inv(),
+    "la-systems-inverses-4": lambda: M([[3, 1], [5, 2]]).LUsolve(vec(5, 9)),
+    "la-systems-inverses-5": lambda: _singular_solution_counts(),
+    "la-systems-inverses-6": lambda: M([[1, 1, 1], [0, 2, 5], [2, 5, -1]]).LUsolve(vec(6, -4, 27)),
+    "la-systems-inverses-7": lambda: (M([[1, 2], [0, 1]]).inv() * M([[1, 0], [3, 1]]).inv()).inv(),
+    # la-rank-nullspace
+    "la-rank-nullspace-1": lambda: M([[1, 2], [2, 4]]).rank(),
+    "la-rank-nullspace-2": lambda: _nullity_3x5_rank3(),
+    "la-rank-nullspace-3": lambda: null_with_first(M([[1, 2], [3, 6]]), 2),
+    "la-rank-nullspace-4": lambda: M([[1, 2, 3], [4, 5, 6], [7, 8, 9]]).rank(),
+    "la-rank-nullspace-5": lambda: _column_space_choice(),
+    "la-rank-nullspace-6": lambda: null_with_first(M([[1, 1, 1], [1, 2, 3]]), 1),
+    "la-rank-nullspace-7": lambda: _rank_drop_k(),
+    # la-dot-projections
+    "la-dot-projections-1": lambda: vec(2, -1, 3).dot(vec(4, 5, 1)),
+    "la-dot-projections-2": lambda: sp.solve(vec(3, k).dot(vec(4, -6)), k)[0],
+    "la-dot-projections-3": lambda: angle_deg(vec(1, 1, 0), vec(1, 0, 1)),
+    "la-dot-projections-4": lambda: proj(vec(3, 4), vec(1, 2)),
+    "la-dot-projections-5": lambda: vec(3, -4).dot(vec(2, 3)) / vec(3, -4).norm(),
+    "la-dot-projections-6": lambda: vec(1, 2) * vec(1, 2).T / vec(1, 2).dot(vec(1, 2)),
+    "la-dot-projections-7": lambda: (
+        vec(1, 2, 0, 2).dot(vec(2, 0, 1, 2)) / (vec(1, 2, 0, 2).norm() * vec(2, 0, 1, 2).norm())
+    ),
+    # la-orthogonality
+    "la-orthogonality-1": lambda: choose(
+        options("la-orthogonality-1"),
+        lambda o: vec(*sp.sympify(o.split(" and ")[0])).dot(vec(*sp.sympify(o.split(" and ")[1]))) == 0,
+    ),
+    "la-orthogonality-2": lambda: M([[R(3, 5), R(-4, 5)], [R(4, 5), R(3, 5)]]).inv(),
+    "la-orthogonality-3": lambda: M.hstack(vec(R(3, 5), R(4, 5)), vec(R(-4, 5), R(3, 5))).solve(vec(2, 3)),
+    "la-orthogonality-4": lambda: sp.GramSchmidt([vec(1, 1, 0), vec(1, 0, 1)])[1],
+    "la-orthogonality-5": lambda: (lambda c: c / c[0])(vec(1, 0, 1).cross(vec(0, 1, 1))),
+    "la-orthogonality-6": lambda: _least_squares_line(),
+    # la-eigen
+    "la-eigen-1": lambda: eigvals(M([[3, 1], [0, -2]])),
+    "la-eigen-2": lambda: eigval_of(A_eig, vec(1, 1)),
+    "la-eigen-3": lambda: (A_eig - t * sp.eye(2)).det(),
+    "la-eigen-4": lambda: eigvals(A_eig),
+    "la-eigen-5": lambda: eigvec_for(A_eig, 2),
+    "la-eigen-6": lambda: eigvals(M([[8, 4], [2, 6]])),
+    "la-eigen-7": lambda: choose(
+        options("la-eigen-7"),
+        lambda o: all(not ev.is_real for ev in parse_matrix_text(o).eigenvals()),
+    ),
+    # la-diagonalisation
+    "la-diagonalisation-1": lambda: sp.diag(2, -1) ** 3,
+    "la-diagonalisation-2": lambda: _columns_of_p_choice(),
+    "la-diagonalisation-3": lambda: _diag_in_order(A_eig, M([[1, 1], [1, -2]])),
+    "la-diagonalisation-4": lambda: M([[1, 1], [0, 1]]) * sp.diag(2, 3) * M([[1, 1], [0, 1]]).inv(),
+    "la-diagonalisation-5": lambda: _power_top_right(),
+    "la-diagonalisation-6": lambda: choose(
+        options("la-diagonalisation-6"), lambda o: not parse_matrix_text(o).is_diagonalizable()
+    ),
+    "la-diagonalisation-7": lambda: unit(eigvec_for(M([[2, 1], [1, 2]]), 3)),
+    # la-svd
+    "la-svd-1": lambda: singular_values(M([[3, 0], [0, -5]])),
+    "la-svd-2": lambda: int(np.linalg.matrix_rank(np.diag([7.0, 2.0, 0.0]))),
+    "la-svd-3": lambda: max(singular_values(M([[3, 0], [4, 0]]))),
+    "la-svd-4": lambda: singular_values(M([[3, 0], [4, 5]])),
+    "la-svd-5": lambda: _svd_squares_choice(),
+    "la-svd-6": lambda: _rank1_approx(M([[3, 1], [1, 3]])),
+    "la-svd-7": lambda: _energy_fraction(M([[3, 1], [1, 3]])),
+    # la-pca
+    "la-pca-1": lambda: (lambda v: v - sp.ones(3, 1) * (sum(v) / 3))(vec(2, 4, 9)),
+    "la-pca-2": lambda: R(6, 6 + 3 + 1),
+    "la-pca-3": lambda: _components_for_90(),
+    "la-pca-4": lambda: (lambda x: x.T * x / (x.rows - 1))(M([[1, 2], [-1, 0], [0, -2]])),
+    "la-pca-5": lambda: _first_pc(M([[5, 2], [2, 2]])),
+    "la-pca-6": lambda: _pca_variance_from_svd(),
+}
+
+
+def _transpose_rule() -> str:
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
+    target = (a @ b).T
+    candidates = {
+        "A^T B^T": lambda: a.T @ b.T,
+        "B^T A^T": lambda: b.T @ a.T,
+        "BA": lambda: b @ a,
+        "AB": lambda: a @ b,
+    }
+
+    def matches(o: str) -> bool:
+        try:
+            got = candidates[o]()
+        except ValueError:  # shapes do not fit
+            return False
+        return got.shape == target.shape and np.allclose(got, target)
+
+    return choose(options("la-matmul-5"), matches)
+
+
+def _det_product(n: int, det_a: int, det_b: int) -> sp.Expr:
+    a = sp.diag(det_a, *([1] * (n - 1)))
+    b = sp.diag(det_b, *([1] * (n - 1)))
+    return (a * b).det()
+
+
+def _det_2abt() -> sp.Expr:
+    rng = np.random.default_rng(2)
+    q1, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    a = q1 @ np.diag([3.0, 1.0, 1.0]) @ np.linalg.inv(q1)
+    b = rng.normal(size=(3, 3))
+    b = b * np.cbrt(-2.0 / np.linalg.det(b))  # scale so det(B) = -2
+    assert np.isclose(np.linalg.det(a), 3) and np.isclose(np.linalg.det(b), -2)
+    return sp.Integer(round(np.linalg.det(2 * a @ b.T)))
+
+
+def _singular_solution_counts() -> str:
+    a = M([[1, 2], [2, 4]])
+    x, y = sp.symbols("x y")
+    none = sp.linsolve((a, vec(1, 0)), x, y)
+    many = sp.linsolve((a, vec(1, 2)), x, y)
+    assert none == sp.EmptySet and len(next(iter(many)).free_symbols) == 1
+    return choose(options("la-systems-inverses-5"), lambda o: o == "None or infinitely many")
+
+
+def _nullity_3x5_rank3() -> int:
+    a = M([[1, 0, 0, 2, 1], [0, 1, 0, 3, 1], [0, 0, 1, 4, 1]])
+    assert a.rank() == 3
+    return len(a.nullspace())
+
+
+def _column_space_choice() -> str:
+    a = M([[1, 2], [2, 4]])
+    b_in, b_out = vec(3, 6), vec(1, 0)
+    x, y = sp.symbols("x y")
+    assert sp.linsolve((a, b_in), x, y) != sp.EmptySet and M.hstack(a, b_in).rank() == a.rank()
+    assert sp.linsolve((a, b_out), x, y) == sp.EmptySet and M.hstack(a, b_out).rank() > a.rank()
+    assert a.det() == 0  # solvable although det is 0, so "det(A) is not 0" is not the criterion
+    return choose(options("la-rank-nullspace-5"), lambda o: "column space" in o)
+
+
+def _rank_drop_k() -> sp.Expr:
+    a = M([[1, 2, 0, 1], [0, 1, 1, 2], [1, 3, 1, k]])
+    sols = [kk for kk in range(-10, 11) if a.subs(k, kk).rank() == 2]
+    assert len(sols) == 1
+    return sp.Integer(sols[0])
+
+
+def _least_squares_line() -> sp.Matrix:
+    xs, ys = np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 4.0])
+    m, c = np.polyfit(xs, ys, 1)
+    return vec(frac(c), frac(m))
+
+
+def _columns_of_p_choice() -> str:
+    p, d = A_eig.diagonalize()
+    for i in range(2):
+        assert A_eig * p[:, i] == d[i, i] * p[:, i]
+    return choose(options("la-diagonalisation-2"), lambda o: o == "Eigenvectors of A")
+
+
+def _diag_in_order(a: sp.Matrix, p: sp.Matrix) -> sp.Matrix:
+    return p.inv() * a * p
+
+
+def _power_top_right() -> sp.Expr:
+    a = M([[1, 2], [0, 3]])
+    kk = sp.Symbol("k", integer=True, positive=True)
+    p, d = a.diagonalize()
+    formula = sp.simplify((p * d**kk * p.inv())[0, 1])
+    for n in range(1, 7):
+        assert formula.subs(kk, n) == (a**n)[0, 1]
+    return formula.subs(kk, k)
+
+
+def _svd_squares_choice() -> str:
+    a = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]])  # non-square on purpose
+    s = np.linalg.svd(a, compute_uv=False)
+    ev = np.sort(np.linalg.eigvalsh(a.T @ a))[-2:]
+    assert np.allclose(np.sort(s**2), ev)
+    return choose(options("la-svd-5"), lambda o: o == "A^T A")
+
+
+def _rank1_approx(a: sp.Matrix) -> sp.Matrix:
+    u, s, vt = np.linalg.svd(np.array(a, dtype=float))
+    r1 = s[0] * np.outer(u[:, 0], vt[0])
+    return sp.Matrix(r1).applyfunc(frac)
+
+
+def _energy_fraction(a: sp.Matrix) -> sp.Expr:
+    s = np.linalg.svd(np.array(a, dtype=float), compute_uv=False)
+    return frac(s[0] ** 2 / np.sum(s**2))
+
+
+def _components_for_90() -> int:
+    ev = np.array([5, 3, 1, 0.6, 0.4])
+    frac = np.cumsum(np.sort(ev)[::-1]) / ev.sum()
+    return int(np.argmax(frac >= 0.9 - 1e-12)) + 1
+
+
+def _first_pc(c: sp.Matrix) -> sp.Matrix:
+    lam = max(c.eigenvals())
+    v = unit((c - lam * sp.eye(2)).nullspace()[0])
+    return v if v[0] > 0 else -v
+
+
+def _pca_variance_from_svd() -> sp.Expr:
+    """Build centred data with n = 9 rows and singular values 6 and 2, then read off the top variance."""
+    rng = np.random.default_rng(3)
+    raw = rng.normal(size=(9, 2))
+    u, _ = np.linalg.qr(raw - raw.mean(axis=0))  # columns orthonormal and orthogonal to the ones vector
+    v, _ = np.linalg.qr(rng.normal(size=(2, 2)))
+    x = u @ np.diag([6.0, 2.0]) @ v.T
+    assert np.allclose(x.mean(axis=0), 0)
+    assert np.allclose(np.linalg.svd(x, compute_uv=False), [6.0, 2.0])
+    return frac(np.linalg.eigvalsh(x.T @ x / (9 - 1))[-1])
+
+
+# ---------------------------------------------------------------- parsing and comparing
+
+
+def parse(kind: str, value: str) -> Any:
+    obj = sp.sympify(value.replace("^", "**"), locals={"e": sp.E, "k": k, "t": t})
+    if kind == "vector":
+        return sp.Matrix(list(obj))
+    if kind == "matrix":
+        return sp.Matrix([list(r) for r in obj])
+    if kind == "set":
+        return {sp.nsimplify(x) if not isinstance(x, sp.Basic) else x for x in obj}
+    return sp.sympify(obj)
+
+
+def as_sympy(x: Any) -> Any:
+    if isinstance(x, set):
+        return {sp.sympify(v) for v in x}
+    if isinstance(x, sp.MatrixBase):
+        return sp.Matrix(x)
+    return sp.sympify(x)
+
+
+def equal(kind: str, got: Any, want: Any, tol: float | None = None) -> bool:
+    if kind == "set":
+        got, want = list(got), list(want)
+        if len(got) != len(want):
+            return False
+        return all(any(sp.simplify(g - w) == 0 for w in want) for g in got) and all(
+            any(sp.simplify(g - w) == 0 for g in got) for w in want
+        )
+    if kind in ("vector", "matrix"):
+        got, want = sp.Matrix(got), sp.Matrix(want)
+        if got.shape != want.shape and got.shape != want.T.shape:
+            return False
+        got = got.reshape(*want.shape)
+        return all(sp.simplify(a - b) == 0 for a, b in zip(got, want, strict=True))
+    diff = sp.simplify(sp.sympify(got) - sp.sympify(want))
+    if tol is not None:
+        return abs(float(diff)) <= tol
+    return diff == 0
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_units_are_the_fixed_ids_in_order() -> None:
+    assert TOPIC["id"] == "linear-algebra"
+    assert TOPIC["title"] == "Linear Algebra"
+    assert TOPIC["why"] == "to manipulate and represent data"
+    assert [u["id"] for u in TOPIC["units"]] == UNIT_IDS
+    needs = {u["id"]: u.get("needs", []) for u in TOPIC["units"]}
+    assert needs["la-vectors"] == ["alg-trig"]
+    assert set(needs["la-pca"]) == {"la-svd", "stat-descriptive"}
+
+
+def test_guide_links_appear() -> None:
+    urls = [r["url"] for u in TOPIC["units"] for r in u["resources"]]
+    for link in GUIDE_LINKS:
+        assert link in urls, link
+
+
+def test_unit_shape() -> None:
+    for u in TOPIC["units"]:
+        ps = u["prompts"]
+        assert len(ps) >= 6, u["id"]
+        assert [p["id"] for p in ps] == [f"{u['id']}-{i}" for i in range(1, len(ps) + 1)]
+        assert sum(p["answer"]["kind"] == "self" for p in ps) <= 1, u["id"]
+        assert 1 <= sum(bool(p.get("daily")) for p in ps) <= len(ps) // 2 + 1, u["id"]
+        diffs = [p["difficulty"] for p in ps]
+        assert diffs == sorted(diffs) and diffs[0] == 1 and diffs[-1] == 3, u["id"]
+
+
+def test_every_checkable_prompt_has_a_computation() -> None:
+    need = {
+        pid
+        for pid, p in PROMPTS.items()
+        if p["answer"]["kind"] in CHECKABLE or p["answer"]["kind"] == "choice"
+    }
+    assert need - COMPUTE.keys() == set(), "prompts without an independent computation"
+    assert COMPUTE.keys() - PROMPTS.keys() == set(), "computations for unknown prompts"
+
+
+@pytest.mark.parametrize("pid", sorted(COMPUTE))
+def test_answer_matches_independent_computation(pid: str) -> None:
+    ans = PROMPTS[pid]["answer"]
+    got = COMPUTE[pid]()
+    if ans["kind"] == "choice":
+        assert got == ans["value"], (pid, got, ans["value"])
+        return
+    want = parse(ans["kind"], ans["value"])
+    assert equal(ans["kind"], as_sympy(got), want, ans.get("tolerance")), (pid, got, ans["value"])
+
+
+@pytest.mark.parametrize(
+    "pid", sorted(pid for pid, p in PROMPTS.items() if p["answer"]["kind"] in CHECKABLE)
+)
+def test_mistakes_differ_from_answer(pid: str) -> None:
+    p = PROMPTS[pid]
+    kind = p["answer"]["kind"]
+    want = parse(kind, p["answer"]["value"])
+    mistakes = p.get("mistakes", [])
+    assert 1 <= len(mistakes) <= 4, pid
+    for m in mistakes:
+        wrong = parse(kind, m["answer"])
+        assert not equal(kind, wrong, want), (pid, m["answer"])
+
+
+def _prose() -> list[str]:
+    out = []
+    for u in TOPIC["units"]:
+        out += [u["summary"], u["why_ml"]]
+        for p in u["prompts"]:
+            out += [p["question"], p["solution"], *p["hints"]]
+            out += [m.get("hint", "") for m in p.get("mistakes", [])]
+    return out
+
+
+def test_dollar_signs_are_balanced() -> None:
+    for s in _prose():
+        assert s.count("$") % 2 == 0, s
+
+
+FORMULAS = sorted({f for s in _prose() for f in re.findall(r"\$([^$]+)\$", s)})
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_formula_renders(formula: str) -> None:
+    math_to_image("$" + formula + "$", io.BytesIO(), format="png")
+
+
+def test_no_unsupported_latex() -> None:
+    bad = re.compile(r"\\(begin|text|dfrac|tfrac|binom|operatorname|le|ge)(?![a-zA-Z])")
+    for s in _prose():
+        assert not bad.search(s), s

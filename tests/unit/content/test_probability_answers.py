@@ -1,0 +1,608 @@
+"""Independent re-computation of every checkable answer in content/topics/probability.yaml.
+
+Each entry of ``COMPUTE`` recomputes one prompt's answer from the problem's data (by brute-force
+enumeration, sympy / sympy.stats, or exact fractions) without reading the YAML answer. The tests
+then compare with the YAML value, check that every listed mistake is really wrong, that every
+formula renders with matplotlib mathtext, and that the file loads cleanly with the project loader.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import random
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sympy as sp
+import sympy.stats as st
+import yaml
+from matplotlib.mathtext import math_to_image
+
+from bot.content.loader import check_directory
+from bot.content.model import Prompt
+from bot.practice.check import validate_prompt
+
+ROOT = Path(__file__).resolve().parents[3]
+TOPIC_FILE = ROOT / "content" / "topics" / "probability.yaml"
+DATA = yaml.safe_load(TOPIC_FILE.read_text(encoding="utf-8"))
+UNITS = DATA["units"]
+PROMPTS: dict[str, dict] = {p["id"]: p for u in UNITS for p in u["prompts"]}
+
+R = sp.Rational
+CHECKED_KINDS = {"number", "expression", "vector", "matrix", "set"}
+# Choice prompts whose correct option is a matter of definition or concept, not a computation.
+CONCEPTUAL_CHOICES = {
+    "prob-bayes-2",  # which factor is the prior
+    "prob-distributions-3",  # Poisson as the model for counts at a steady rate
+    "prob-lln-clt-2",  # statement of the law of large numbers
+    "prob-bayesian-inference-2",  # posterior proportional to likelihood times prior
+}
+
+
+def phi(z: float) -> float:
+    """Standard normal CDF."""
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def frac(count: int, total: int) -> sp.Rational:
+    return R(count, total)
+
+
+# ---------------------------------------------------------------- problem data helpers
+
+DIE = range(1, 7)
+DECK = [(rank, suit) for suit in "SHDC" for rank in range(1, 14)]  # rank 13 = king, 1 = ace
+JOINT = {(0, 0): R(4, 10), (0, 1): R(1, 10), (1, 0): R(2, 10), (1, 1): R(3, 10)}
+theta = sp.Symbol("theta", positive=True)
+
+
+def bayes(prior: sp.Expr, like_h: sp.Expr, like_not_h: sp.Expr) -> sp.Expr:
+    return like_h * prior / (like_h * prior + like_not_h * (1 - prior))
+
+
+def joint_e(f: Callable[[int, int], Any]) -> sp.Expr:
+    return sum(f(x, y) * p for (x, y), p in JOINT.items())
+
+
+def marginal(axis: int, value: int) -> sp.Expr:
+    return sum(p for xy, p in JOINT.items() if xy[axis] == value)
+
+
+def independent_choice(p_a: sp.Expr, p_b: sp.Expr, p_ab: sp.Expr) -> str:
+    return "Yes, independent" if sp.simplify(p_a * p_b - p_ab) == 0 else "No, dependent"
+
+
+def beta_kernel(a: int, b: int) -> sp.Expr:
+    return theta ** (a - 1) * (1 - theta) ** (b - 1)
+
+
+def posterior_kernel(a: int, b: int, heads: int, tails: int) -> sp.Expr:
+    return sp.powsimp(beta_kernel(a, b) * theta**heads * (1 - theta) ** tails)
+
+
+def kernel_mean(kernel: sp.Expr) -> sp.Expr:
+    return sp.integrate(theta * kernel, (theta, 0, 1)) / sp.integrate(kernel, (theta, 0, 1))
+
+
+def kernel_mode(kernel: sp.Expr) -> sp.Expr:
+    crit = [c for c in sp.solve(sp.diff(sp.log(kernel), theta), theta) if 0 < c < 1]
+    assert len(crit) == 1
+    return crit[0]
+
+
+def kernel_beta_params(kernel: sp.Expr) -> list[sp.Expr]:
+    powers = sp.powsimp(kernel).as_powers_dict()
+    return [powers[theta] + 1, powers[1 - theta] + 1]
+
+
+def mle(loglik: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    sols = [s for s in sp.solve(sp.diff(loglik, var), var) if s.is_positive]
+    assert len(sols) == 1
+    return sols[0]
+
+
+# ---------------------------------------------------------------- unit-by-unit computations
+
+
+def _counting() -> dict[str, Callable[[], Any]]:
+    def heart_or_king() -> sp.Expr:
+        return frac(sum(1 for r, s in DECK if s == "H" or r == 13), len(DECK))
+
+    def exactly_two_red() -> sp.Expr:
+        balls = ["r"] * 6 + ["b"] * 4
+        draws = list(itertools.combinations(range(10), 3))
+        return frac(sum(1 for d in draws if [balls[i] for i in d].count("r") == 2), len(draws))
+
+    def shared_weekday() -> sp.Expr:
+        days = list(itertools.product(range(7), repeat=4))
+        return frac(sum(1 for d in days if len(set(d)) < 4), len(days))
+
+    def at_least_one_six() -> sp.Expr:
+        rolls = list(itertools.product(DIE, repeat=4))
+        return frac(sum(1 for r in rolls if 6 in r), len(rolls))
+
+    return {
+        "prob-counting-1": lambda: frac(sum(1 for k in DIE if sp.isprime(k)), 6),
+        "prob-counting-2": lambda: frac(sum(1 for a, b in itertools.product(DIE, DIE) if a + b == 7), 36),
+        "prob-counting-3": lambda: sp.Integer(len(list(itertools.combinations(range(8), 3)))),
+        "prob-counting-4": heart_or_king,
+        "prob-counting-5": at_least_one_six,
+        "prob-counting-6": exactly_two_red,
+        "prob-counting-7": shared_weekday,
+    }
+
+
+def _conditional() -> dict[str, Callable[[], Any]]:
+    def six_given_even() -> sp.Expr:
+        even = [k for k in DIE if k % 2 == 0]
+        return frac(even.count(6), len(even))
+
+    def two_aces() -> sp.Expr:
+        pairs = list(itertools.permutations(range(52), 2))
+        return frac(sum(1 for i, j in pairs if DECK[i][0] == 1 and DECK[j][0] == 1), len(pairs))
+
+    def all_heads_given_one() -> sp.Expr:
+        seqs = [s for s in itertools.product("HT", repeat=3) if "H" in s]
+        return frac(sum(1 for s in seqs if s == ("H", "H", "H")), len(seqs))
+
+    return {
+        "prob-conditional-1": six_given_even,
+        "prob-conditional-2": lambda: R(2, 10) / R(4, 10),
+        "prob-conditional-3": lambda: independent_choice(R(1, 2), R(2, 5), R(1, 5)),
+        "prob-conditional-4": lambda: independent_choice(R(3, 10), R(1, 2), 0),
+        "prob-conditional-5": two_aces,
+        "prob-conditional-6": lambda: R(60, 100) * R(2, 100) + R(40, 100) * R(5, 100),
+        "prob-conditional-7": all_heads_given_one,
+    }
+
+
+def _bayes() -> dict[str, Callable[[], Any]]:
+    return {
+        "prob-bayes-1": lambda: R(9, 10) * R(2, 10) / R(3, 10),
+        "prob-bayes-4": lambda: bayes(R(1, 2), R(3, 4), R(1, 4)),
+        "prob-bayes-5": lambda: bayes(R(2, 10), R(40, 100), R(5, 100)),
+        "prob-bayes-6": lambda: bayes(R(2, 100), R(95, 100), R(10, 100)),
+        "prob-bayes-7": lambda: bayes(R(2, 100), R(95, 100) ** 2, R(10, 100) ** 2),
+    }
+
+
+def _random_variables() -> dict[str, Callable[[], Any]]:
+    three = list(itertools.product("HT", repeat=3))
+    two = list(itertools.product("HT", repeat=2))
+
+    def max_is_three() -> sp.Expr:
+        pairs = list(itertools.product(DIE, DIE))
+        return frac(sum(1 for a, b in pairs if max(a, b) == 3), len(pairs))
+
+    def point_probability() -> str:
+        x = sp.Symbol("x")
+        return str(sp.integrate(sp.Integer(1), (x, R(1, 2), R(1, 2))))
+
+    return {
+        "prob-random-variables-1": lambda: {sp.Integer(s.count("H")) for s in three},
+        "prob-random-variables-2": lambda: frac(sum(1 for s in three if s.count("H") == 2), len(three)),
+        "prob-random-variables-3": lambda: 1 - R(2, 10) - R(5, 10),
+        "prob-random-variables-4": lambda: frac(sum(1 for s in three if s.count("H") <= 1), len(three)),
+        "prob-random-variables-5": lambda: [frac(sum(1 for s in two if s.count("H") == k), 4) for k in range(3)],
+        "prob-random-variables-6": point_probability,
+        "prob-random-variables-7": max_is_three,
+    }
+
+
+def _expectation_variance() -> dict[str, Callable[[], Any]]:
+    die = st.DiscreteUniform("D", list(DIE))
+
+    def scaled_variance() -> sp.Expr:
+        x = st.FiniteRV("X", {sp.sqrt(5): R(1, 2), -sp.sqrt(5): R(1, 2)})
+        assert st.variance(x) == 5
+        return sp.simplify(st.variance(2 * x - 3))
+
+    def game() -> sp.Expr:
+        return sum(R(1, 6) * (12 if k == 6 else 0) for k in DIE) - 5
+
+    return {
+        "prob-expectation-variance-1": lambda: st.E(die),
+        "prob-expectation-variance-2": lambda: 0 * R(5, 10) + 10 * R(3, 10) + 20 * R(2, 10),
+        "prob-expectation-variance-3": lambda: st.E(3 * st.DiscreteUniform("Y", [3, 5]) + 2),
+        "prob-expectation-variance-4": lambda: st.variance(die),
+        "prob-expectation-variance-5": scaled_variance,
+        "prob-expectation-variance-6": game,
+        "prob-expectation-variance-7": lambda: sp.simplify(st.variance(st.Bernoulli("B", sp.Symbol("p")))),
+    }
+
+
+def _distributions() -> dict[str, Callable[[], Any]]:
+    def uniform_variance() -> sp.Expr:
+        b = sp.Symbol("b", positive=True)
+        x = sp.Symbol("x")
+        ex = sp.integrate(x / b, (x, 0, b))
+        ex2 = sp.integrate(x**2 / b, (x, 0, b))
+        return sp.simplify(ex2 - ex**2)
+
+    def normal_tail() -> sp.Expr:
+        assert abs((1 - phi((130 - 100) / 15)) - 0.0228) < 5e-4
+        return 1 - R("0.9772")
+
+    def normal_interval() -> sp.Expr:
+        assert abs(phi((58 - 50) / 4) - phi((46 - 50) / 4) - 0.8185) < 5e-4
+        return R("0.9772") - (1 - R("0.8413"))
+
+    binom = st.Binomial("X", 20, R(3, 10))
+    return {
+        "prob-distributions-1": lambda: st.P(sp.Eq(st.Binomial("X", 5, R(1, 2)), 2)),
+        "prob-distributions-2": lambda: [st.E(binom), st.variance(binom)],
+        "prob-distributions-4": lambda: st.density(st.Poisson("N", 2))(2),
+        "prob-distributions-5": normal_tail,
+        "prob-distributions-6": uniform_variance,
+        "prob-distributions-7": normal_interval,
+    }
+
+
+def _joint() -> dict[str, Callable[[], Any]]:
+    def independence() -> str:
+        ok = all(p == marginal(0, x) * marginal(1, y) for (x, y), p in JOINT.items())
+        return "Yes, independent" if ok else "No, dependent"
+
+    def cov_matrix() -> sp.Matrix:
+        ex, ey = joint_e(lambda x, y: x), joint_e(lambda x, y: y)
+        vx = joint_e(lambda x, y: (x - ex) ** 2)
+        vy = joint_e(lambda x, y: (y - ey) ** 2)
+        cxy = joint_e(lambda x, y: (x - ex) * (y - ey))
+        return sp.Matrix([[vx, cxy], [cxy, vy]])
+
+    def var_of_sum() -> sp.Expr:
+        sigma = sp.Matrix([[4, -2], [-2, 9]])
+        ones = sp.Matrix([1, 1])
+        return (ones.T * sigma * ones)[0, 0]
+
+    return {
+        "prob-joint-covariance-1": lambda: [marginal(1, 0), marginal(1, 1)],
+        "prob-joint-covariance-2": lambda: 3 / (sp.sqrt(4) * sp.sqrt(9)),
+        "prob-joint-covariance-3": independence,
+        "prob-joint-covariance-4": lambda: joint_e(lambda x, y: x * y)
+        - joint_e(lambda x, y: x) * joint_e(lambda x, y: y),
+        "prob-joint-covariance-5": var_of_sum,
+        "prob-joint-covariance-6": cov_matrix,
+    }
+
+
+def _lln_clt() -> dict[str, Callable[[], Any]]:
+    def var_of_mean() -> sp.Expr:
+        xs = [st.FiniteRV(f"X{i}", {4: R(1, 2), -4: R(1, 2)}) for i in range(4)]  # each has variance 16
+        assert all(st.variance(x) == 16 for x in xs)
+        return sp.simplify(st.variance(sum(xs) / 4))
+
+    def var_of_sum() -> sp.Expr:
+        return 100 * st.variance(st.DiscreteUniform("D", list(DIE)))
+
+    def mean_tail() -> sp.Expr:
+        z = (5.3 - 5) / (2 / math.sqrt(100))
+        assert abs(z - 1.5) < 1e-12 and abs(1 - phi(z) - 0.0668) < 5e-4
+        return 1 - R("0.9332")
+
+    def coin_tail() -> sp.Expr:
+        heads = st.Binomial("H", 400, R(1, 2))
+        z = (220 - st.E(heads)) / sp.sqrt(st.variance(heads))
+        assert z == 2 and abs(1 - phi(float(z)) - 0.0228) < 5e-4
+        return 1 - R("0.9772")
+
+    def se_of_fraction() -> sp.Expr:
+        p, n = sp.symbols("p n", positive=True)
+        return sp.sqrt(st.variance(st.Bernoulli("B", p)) / n)
+
+    return {
+        "prob-lln-clt-1": var_of_mean,
+        "prob-lln-clt-3": lambda: sp.sqrt(sp.Integer(10) ** 2 / 25),
+        "prob-lln-clt-4": var_of_sum,
+        "prob-lln-clt-5": mean_tail,
+        "prob-lln-clt-6": coin_tail,
+        "prob-lln-clt-7": se_of_fraction,
+    }
+
+
+def _mle() -> dict[str, Callable[[], Any]]:
+    p = sp.Symbol("p", positive=True)
+
+    def poisson_mle() -> sp.Expr:
+        lam = sp.Symbol("lambda", positive=True)
+        data = [2, 4, 3, 0, 6]
+        loglik = sum(sp.log(st.density(st.Poisson("N", lam))(x)) for x in data)
+        return mle(sp.expand_log(loglik, force=True), lam)
+
+    def cross_entropy() -> str:
+        q, y = sp.symbols("q y", positive=True)
+        nll = -sp.log(q**y * (1 - q) ** (1 - y))
+        assert sp.simplify(sp.expand_log(nll, force=True) + (y * sp.log(q) + (1 - y) * sp.log(1 - q))) == 0
+        return "Cross-entropy (log loss)"
+
+    def normal_var_mle() -> sp.Expr:
+        data = [1, 3, 5, 7]
+        mu = sp.Rational(sum(data), len(data))
+        s2 = sp.Symbol("s2", positive=True)
+        loglik = sum(-sp.log(2 * sp.pi * s2) / 2 - (x - mu) ** 2 / (2 * s2) for x in data)
+        return mle(loglik, s2)
+
+    def regression_w() -> sp.Expr:
+        w = sp.Symbol("w")
+        sse = sum((y - w * x) ** 2 for x, y in [(1, 2), (2, 3), (3, 7)])
+        (sol,) = sp.solve(sp.diff(sse, w), w)
+        return sol
+
+    return {
+        "prob-mle-1": lambda: mle(7 * sp.log(p) + 3 * sp.log(1 - p), p),
+        "prob-mle-2": lambda: sp.Mul(*[p if f == "H" else 1 - p for f in "HHT"]),
+        "prob-mle-3": poisson_mle,
+        "prob-mle-4": lambda: sp.diff(7 * sp.log(p) + 3 * sp.log(1 - p), p),
+        "prob-mle-5": cross_entropy,
+        "prob-mle-6": normal_var_mle,
+        "prob-mle-7": regression_w,
+    }
+
+
+def _bayesian_inference() -> dict[str, Callable[[], Any]]:
+    def rule_of_succession() -> sp.Expr:
+        k, n = sp.symbols("k n", positive=True)
+        a, b = k + 1, n - k + 1  # posterior Beta(a, b) after a flat prior
+        ratio = sp.beta(a + 1, b) / sp.beta(a, b)  # E[theta] = B(a+1, b) / B(a, b)
+        return sp.gammasimp(sp.expand_func(ratio))
+
+    return {
+        "prob-bayesian-inference-1": lambda: bayes(R(1, 2), R(3, 4), R(1, 2)),
+        "prob-bayesian-inference-3": lambda: kernel_beta_params(posterior_kernel(1, 1, 7, 3)),
+        "prob-bayesian-inference-4": lambda: kernel_mean(posterior_kernel(2, 2, 3, 1)),
+        "prob-bayesian-inference-5": lambda: kernel_mode(posterior_kernel(2, 2, 3, 1)),
+        "prob-bayesian-inference-6": lambda: bayes(R(1, 2), R(3, 4) ** 2, R(1, 2) ** 2),
+        "prob-bayesian-inference-7": rule_of_succession,
+    }
+
+
+COMPUTE: dict[str, Callable[[], Any]] = {
+    **_counting(),
+    **_conditional(),
+    **_bayes(),
+    **_random_variables(),
+    **_expectation_variance(),
+    **_distributions(),
+    **_joint(),
+    **_lln_clt(),
+    **_mle(),
+    **_bayesian_inference(),
+}
+
+
+# ---------------------------------------------------------------- parsing YAML values
+
+
+def parse_scalar(text: str, names: tuple[str, ...] = ()) -> sp.Expr:
+    text = text.strip()
+    try:
+        return sp.Rational(text)  # exact for "3/8", "0.032", "-3"
+    except (TypeError, ValueError):
+        pass
+    local = {n: sp.Symbol(n) for n in names}
+    return sp.sympify(text.replace("^", "**"), locals=local)
+
+
+def parse_value(answer: dict, text: str) -> Any:
+    kind = answer["kind"]
+    names = tuple(answer.get("vars", ()))
+    if kind in ("number", "expression"):
+        return parse_scalar(text, names)
+    if kind == "vector":
+        return [parse_scalar(t) for t in text.strip().strip("[]").split(",")]
+    if kind == "matrix":
+        return sp.Matrix(sp.sympify(text.replace("^", "**")))
+    if kind == "set":
+        return {parse_scalar(t) for t in text.strip().strip("{}").split(",")}
+    raise AssertionError(kind)
+
+
+def plain_symbols(expr: sp.Expr) -> sp.Expr:
+    """Replace symbols carrying assumptions by plain symbols of the same name."""
+    return expr.subs({s: sp.Symbol(s.name) for s in expr.free_symbols})
+
+
+def same(answer: dict, got: Any, want: Any) -> bool:
+    kind = answer["kind"]
+    tol = answer.get("tolerance")
+    if kind == "number":
+        if tol is not None:
+            return abs(float(got) - float(want)) <= tol
+        return sp.simplify(sp.nsimplify(got) - sp.nsimplify(want)) == 0
+    if kind == "expression":
+        a, b = plain_symbols(sp.sympify(got)), plain_symbols(sp.sympify(want))
+        if sp.simplify(a - b) == 0:
+            return True
+        rng = random.Random(0)
+        names = sorted({s.name for s in a.free_symbols | b.free_symbols})
+        for _ in range(5):  # numeric fallback, at points inside every domain used here (0 < p < 1, n > k)
+            point = {sp.Symbol(n): sp.Rational(rng.randint(1, 9), 10) for n in names}
+            if "n" in names:
+                point[sp.Symbol("n")] = sp.Integer(rng.randint(11, 30))
+            if abs(complex(sp.N((a - b).subs(point)))) > 1e-9:
+                return False
+        return True
+    if kind == "vector":
+        return len(got) == len(want) and all(sp.simplify(x - y) == 0 for x, y in zip(got, want, strict=True))
+    if kind == "matrix":
+        return sp.Matrix(got).shape == sp.Matrix(want).shape and sp.simplify(sp.Matrix(got) - sp.Matrix(want)).is_zero_matrix
+    if kind == "set":
+        return {sp.nsimplify(x) for x in got} == {sp.nsimplify(x) for x in want}
+    raise AssertionError(kind)
+
+
+# ---------------------------------------------------------------- tests
+
+
+def checkable_ids() -> list[str]:
+    out = []
+    for pid, p in PROMPTS.items():
+        kind = p["answer"]["kind"]
+        if kind in CHECKED_KINDS or (kind == "choice" and pid not in CONCEPTUAL_CHOICES):
+            out.append(pid)
+    return out
+
+
+def test_every_checkable_prompt_has_a_computation() -> None:
+    missing = sorted(set(checkable_ids()) - set(COMPUTE))
+    extra = sorted(set(COMPUTE) - set(checkable_ids()))
+    assert not missing, f"prompts without an independent computation: {missing}"
+    assert not extra, f"computations for unknown or unchecked prompts: {extra}"
+    assert CONCEPTUAL_CHOICES <= {pid for pid, p in PROMPTS.items() if p["answer"]["kind"] == "choice"}
+
+
+@pytest.mark.parametrize("pid", sorted(COMPUTE))
+def test_answer_is_recomputed(pid: str) -> None:
+    answer = PROMPTS[pid]["answer"]
+    computed = COMPUTE[pid]()
+    if answer["kind"] == "choice":
+        assert computed in answer["options"], f"{pid}: computed option {computed!r} is not offered"
+        assert answer["value"] == computed, f"{pid}: YAML {answer['value']!r}, computed {computed!r}"
+        return
+    given = parse_value(answer, answer["value"])
+    assert same(answer, given, computed), f"{pid}: YAML {answer['value']!r}, computed {computed}"
+
+
+def _rounded_decimal_matches(mistake: str, value: sp.Expr) -> bool:
+    """The checker accepts a decimal with >= 2 places that is the exact value correctly rounded."""
+    m = re.fullmatch(r"-?\d+\.(\d+)", mistake.strip())
+    if not m or len(m.group(1)) < 2:
+        return False
+    places = len(m.group(1))
+    return Fraction(mistake) == round(Fraction(str(sp.nsimplify(value))), places)
+
+
+@pytest.mark.parametrize("pid", sorted(p for p in PROMPTS if PROMPTS[p]["answer"]["kind"] in CHECKED_KINDS))
+def test_mistakes_differ_from_answer(pid: str) -> None:
+    prompt = PROMPTS[pid]
+    answer = prompt["answer"]
+    mistakes = prompt.get("mistakes", [])
+    assert 2 <= len(mistakes) <= 4, f"{pid}: give 2-4 plausible wrong answers"
+    value = parse_value(answer, answer["value"])
+    for m in mistakes:
+        wrong = parse_value(answer, m["answer"])
+        assert not same(answer, wrong, value), f"{pid}: mistake {m['answer']!r} equals the answer"
+        if answer["kind"] == "number" and answer.get("tolerance") is None:
+            assert not _rounded_decimal_matches(m["answer"], value), f"{pid}: {m['answer']!r} rounds to the answer"
+        assert m.get("hint"), f"{pid}: mistake {m['answer']!r} needs a hint"
+
+
+@pytest.mark.parametrize(
+    "pid", sorted(p for p in PROMPTS if PROMPTS[p]["answer"]["kind"] in ("number", "choice"))
+)
+def test_checker_accepts_answer_and_rejects_mistakes(pid: str) -> None:
+    assert validate_prompt(Prompt.model_validate(PROMPTS[pid])) == []
+
+
+def test_rule_of_succession_by_integration() -> None:
+    """prob-bayesian-inference-7, checked case by case with explicit integrals."""
+    answer = PROMPTS["prob-bayesian-inference-7"]["answer"]
+    expr = parse_value(answer, answer["value"])
+    k, n = sp.Symbol("k"), sp.Symbol("n")
+    for total in range(1, 6):
+        for heads in range(total + 1):
+            exact = kernel_mean(posterior_kernel(1, 1, heads, total - heads))
+            assert expr.subs({k: heads, n: total}) == exact
+
+
+# ---------------------------------------------------------------- formulas and structure
+
+MATH = re.compile(r"\$(.+?)\$", re.S)
+
+
+def texts() -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = [("description", DATA.get("description", ""))]
+    for u in UNITS:
+        out += [(u["id"] + ".summary", u["summary"]), (u["id"] + ".why_ml", u["why_ml"])]
+        for p in u["prompts"]:
+            pid = p["id"]
+            out.append((pid + ".question", p["question"]))
+            out.append((pid + ".solution", p["solution"]))
+            out += [(pid + ".hint", h) for h in p["hints"]]
+            out += [(pid + ".mistake", m.get("hint", "")) for m in p.get("mistakes", [])]
+            out += [(pid + ".option", o) for o in p["answer"].get("options", [])]
+    return out
+
+
+@pytest.mark.parametrize("where,text", texts(), ids=[w for w, _ in texts()])
+def test_formulas_render(where: str, text: str) -> None:
+    assert text.count("$") % 2 == 0, f"{where}: unbalanced $ (write 'dollars' for money)"
+    for latex in MATH.findall(text):
+        for banned in ("\\begin", "\\text", "\\dfrac", "\\tfrac", "\\binom", "\\operatorname"):
+            assert banned not in latex, f"{where}: {banned} is not supported by mathtext"
+        math_to_image("$" + latex + "$", io.BytesIO(), format="png")
+
+
+EXPECTED_UNITS = [
+    "prob-counting", "prob-conditional", "prob-bayes", "prob-random-variables",
+    "prob-expectation-variance", "prob-distributions", "prob-joint-covariance", "prob-lln-clt",
+    "prob-mle", "prob-bayesian-inference",
+]
+
+
+def test_structure() -> None:
+    assert DATA["id"] == "probability" and DATA["title"] == "Probability"
+    assert DATA["why"] == "to make decisions under uncertainty"
+    assert [u["id"] for u in UNITS] == EXPECTED_UNITS
+    needs = {u["id"]: set(u.get("needs", [])) for u in UNITS}
+    assert "alg-sigma" in needs["prob-counting"]
+    assert "calc-integrals" in needs["prob-distributions"]
+    assert "calc-optimisation" in needs["prob-mle"]
+    daily = total = selfs = 0
+    for u in UNITS:
+        prompts = u["prompts"]
+        assert len(prompts) == 7, u["id"]
+        assert [p["id"] for p in prompts] == [f"{u['id']}-{i}" for i in range(1, 8)]
+        levels = [p["difficulty"] for p in prompts]
+        assert levels == sorted(levels) and levels[0] == 1 and levels[-1] == 3, u["id"]
+        unit_selfs = sum(p["answer"]["kind"] == "self" for p in prompts)
+        assert unit_selfs <= 1, u["id"]
+        selfs += unit_selfs
+        daily += sum(bool(p.get("daily")) for p in prompts)
+        total += len(prompts)
+    assert 0.25 <= daily / total <= 0.4
+    assert selfs / total <= 0.15
+    urls = {r["url"] for u in UNITS for r in u["resources"]}
+    assert "https://seeing-theory.brown.edu/basic-probability/index.html" in urls
+    assert "https://mml-book.github.io" in urls
+    assert "https://www.youtube.com/watch?v=HZGCoVF3YvM" in urls
+    assert "https://www.youtube.com/watch?v=zeJD6dqJ5lo" in urls
+
+
+STUB_UNIT = """
+  - id: {uid}
+    title: Stub {uid}
+    minutes: 10
+    summary: A stand-in for a unit of another topic.
+    why_ml: Only here so the loader can resolve prerequisites.
+    resources:
+      - title: Stub
+        url: https://example.org/stub
+    prompts:
+"""
+STUB_PROMPT = """      - id: {uid}-{i}
+        question: What is 1 + 1?
+        answer: {{kind: number, value: "2"}}
+        hints: [Add.]
+        solution: It is 2.
+"""
+
+
+def test_loads_with_project_loader(tmp_path: Path) -> None:
+    external = sorted({n for u in UNITS for n in u.get("needs", [])} - set(EXPECTED_UNITS))
+    (tmp_path / "topics").mkdir()
+    (tmp_path / "track.yaml").write_text("title: T\ntopics: [stubs, probability]\nmin_prompts_per_unit: 6\n")
+    stub = "id: stubs\ntitle: Stubs\nunits:\n" + "".join(
+        STUB_UNIT.format(uid=uid) + "".join(STUB_PROMPT.format(uid=uid, i=i) for i in range(6)) for uid in external
+    )
+    (tmp_path / "topics" / "stubs.yaml").write_text(stub)
+    (tmp_path / "topics" / "probability.yaml").write_text(TOPIC_FILE.read_text(encoding="utf-8"))
+    catalog, problems = check_directory(tmp_path)
+    assert problems == [], "\n".join(map(str, problems))
+    assert catalog is not None and len(catalog.units_of("probability")) == 10

@@ -1,0 +1,374 @@
+"""Independent verification of every checkable answer in content/topics/statistics.yaml.
+
+Each computation below recomputes a prompt's answer from the problem's data with sympy or numpy, without
+reading the YAML value; the tests then compare it with the value written in the YAML, check that every
+listed mistake differs from the answer, and check that every formula renders with matplotlib mathtext.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+import sympy as sp
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+TOPIC_FILE = ROOT / "content" / "topics" / "statistics.yaml"
+DATA = yaml.safe_load(TOPIC_FILE.read_text(encoding="utf-8"))
+UNITS = DATA["units"]
+PROMPTS = {p["id"]: p for u in UNITS for p in u["prompts"]}
+CHECKABLE = {"number", "expression", "vector", "matrix", "set"}
+
+n_ = sp.Symbol("n", positive=True)
+LOCALS = {"e": sp.E, "pi": sp.pi, "ln": sp.log, "sqrt": sp.sqrt}
+# external prerequisites (other topics); the loader reports them as unknown when this file is checked alone
+EXTERNAL_NEEDS = {
+    "alg-sigma", "prob-distributions", "la-dot-projections", "la-orthogonality", "calc-partials",
+}
+
+
+# ---------------------------------------------------------------- parsing YAML values
+
+
+def parse(text: str):
+    return sp.sympify(text.replace("^", "**"), locals=LOCALS)
+
+
+def parse_set(text: str) -> list:
+    inner = text.strip()
+    assert inner.startswith("{") and inner.endswith("}"), text
+    return [parse(part) for part in inner[1:-1].split(",") if part.strip()]
+
+
+def same_number(a, b, tol: float = 0.0) -> bool:
+    diff = sp.N(sp.sympify(a) - sp.sympify(b), 30)
+    if tol:
+        return abs(float(diff)) <= tol
+    return sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0
+
+
+def same_set(a: list, b: list) -> bool:
+    if len(a) != len(b):
+        return False
+    rest = list(b)
+    for item in a:
+        for j, other in enumerate(rest):
+            if same_number(item, other):
+                rest.pop(j)
+                break
+        else:
+            return False
+    return True
+
+
+def matches(kind: str, yaml_value: str, computed, tol: float = 0.0) -> bool:
+    if kind == "number":
+        return same_number(parse(yaml_value), computed, tol)
+    if kind == "expression":
+        return sp.simplify(parse(yaml_value) - sp.sympify(computed)) == 0
+    if kind == "vector":
+        got = parse(yaml_value)
+        if len(got) != len(computed):
+            return False
+        return all(same_number(g, c) for g, c in zip(got, computed, strict=True))
+    if kind == "matrix":
+        got = parse(yaml_value)
+        return sp.Matrix(got).shape == sp.Matrix(computed).shape and all(
+            same_number(g, c) for g, c in zip(sp.Matrix(got), sp.Matrix(computed), strict=True)
+        )
+    if kind == "set":
+        return same_set(parse_set(yaml_value), list(computed))
+    if kind == "choice":
+        return yaml_value == computed
+    raise AssertionError(f"unknown kind {kind}")
+
+
+# ---------------------------------------------------------------- independent computations
+
+NORMAL = NormalDist()
+
+
+def population_var(values) -> sp.Expr:
+    vals = [sp.Rational(v) for v in values]
+    mean = sum(vals) / len(vals)
+    return sum((v - mean) ** 2 for v in vals) / len(vals)
+
+
+def sample_var(values) -> sp.Expr:
+    vals = [sp.Rational(v) for v in values]
+    mean = sum(vals) / len(vals)
+    return sum((v - mean) ** 2 for v in vals) / (len(vals) - 1)
+
+
+def median(values) -> sp.Expr:
+    vals = sorted(sp.Rational(v) for v in values)
+    n = len(vals)
+    return vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+
+
+def robust_summary_choice():
+    before, after = [2, 3, 3, 5, 12], [2, 3, 3, 5, 1000]
+    summaries = {
+        "mean": lambda d: sp.Rational(sum(d), len(d)),
+        "median": median,
+        "range": lambda d: max(d) - min(d),
+        "standard deviation": lambda d: sp.sqrt(population_var(d)),
+    }
+    unchanged = [name for name, f in summaries.items() if sp.simplify(f(before) - f(after)) == 0]
+    assert len(unchanged) == 1
+    return unchanged[0]
+
+
+def sd_after_affine():
+    data = np.array([3.0, 7.0])  # any data with mean 5 and sd 2
+    assert data.mean() == 5 and data.std() == 2
+    return sp.nsimplify((3 * data + 10).std())
+
+
+def biased_estimator_choice():
+    mu = sp.Symbol("mu")
+    n = 5
+    xs = sp.symbols(f"x1:{n + 1}")
+    expectation = {xi: mu for xi in xs}  # each value has expected value mu; estimators are linear
+    xbar = sum(xs) / n
+    estimators = {
+        "the sample mean": xbar,
+        "the first value x1 alone": xs[0],
+        "(x1 + x2)/2": (xs[0] + xs[1]) / 2,
+        "the sample mean + 1": xbar + 1,
+    }
+    biased = [name for name, est in estimators.items() if sp.simplify(est.subs(expectation) - mu) != 0]
+    assert len(biased) == 1
+    return biased[0]
+
+
+def lower_mse_choice():
+    mse_a, mse_b = 0**2 + 9, 2**2 + 4
+    return "A" if mse_a < mse_b else "B" if mse_b < mse_a else "they tie"
+
+
+def wider_choice():
+    z95, z99 = NORMAL.inv_cdf(0.975), NORMAL.inv_cdf(0.995)
+    return "it gets wider" if z99 > z95 else "it gets narrower"
+
+
+def decision(p_value: float, alpha: float = 0.05) -> str:
+    return "Reject H0" if p_value < alpha else "Do not reject H0"
+
+
+def two_sided_p(zval: float) -> float:
+    return 2 * (1 - NORMAL.cdf(abs(zval)))
+
+
+def correlation(xs, ys) -> sp.Expr:
+    xv, yv = sp.Matrix(xs), sp.Matrix(ys)
+    dx = xv - sp.ones(len(xs), 1) * (sum(xs) / sp.Integer(len(xs)))
+    dy = yv - sp.ones(len(ys), 1) * (sum(ys) / sp.Integer(len(ys)))
+    return sp.simplify(dx.dot(dy) / sp.sqrt(dx.dot(dx) * dy.dot(dy)))
+
+
+def correlation_after_transform():
+    rng = np.random.default_rng(0)
+    xs = rng.normal(size=2000)
+    ys = 0.6 * xs + 0.8 * rng.normal(size=2000)
+    before = np.corrcoef(xs, ys)[0, 1]
+    after = np.corrcoef(2 * xs + 5, -3 * ys)[0, 1]
+    return sp.nsimplify(round(after / before, 9)) * sp.Rational(6, 10)
+
+
+def covariance_matrix(points):
+    pts = sp.Matrix(points)
+    centred = pts - sp.ones(pts.rows, 1) * (sp.ones(1, pts.rows) * pts / pts.rows)
+    return (centred.T * centred / pts.rows).tolist()
+
+
+def ols(xs, ys):
+    X = sp.Matrix([[1, xi] for xi in xs])
+    theta = (X.T * X).inv() * X.T * sp.Matrix(ys)
+    return list(theta)
+
+
+def slope_through_origin(xs, ys):
+    bb = sp.Symbol("b")
+    loss = sum((yi - bb * xi) ** 2 for xi, yi in zip(xs, ys, strict=True))
+    return sp.solve(sp.diff(loss, bb), bb)[0]
+
+
+DESIGN = sp.Matrix([[1, 1], [1, 2], [1, 3]])
+
+COMPUTE = {
+    # stat-descriptive
+    "stat-descriptive-1": lambda: sp.Rational(sum([2, 3, 3, 5, 12]), 5),
+    "stat-descriptive-2": lambda: median([7, 1, 9, 4, 10, 3]),
+    "stat-descriptive-3": robust_summary_choice,
+    "stat-descriptive-4": lambda: population_var([2, 4, 4, 4, 5, 5, 7, 9]),
+    "stat-descriptive-5": sd_after_affine,
+    "stat-descriptive-6": lambda: list(sp.Matrix([[1, 2], [3, 0], [5, 4]]).T * sp.ones(3, 1) / 3),
+    "stat-descriptive-7": lambda: sp.sqrt(13 - 3**2),
+    # stat-sampling-estimators
+    "stat-sampling-estimators-2": lambda: 12 / sp.sqrt(36),
+    "stat-sampling-estimators-3": lambda: [sp.Rational(sum([3, 8, 5, 4]), 4), sample_var([3, 8, 5, 4])],
+    "stat-sampling-estimators-4": lambda: sp.solve(sp.Eq(1 / sp.sqrt(n_), sp.Rational(1, 2)), n_)[0],
+    "stat-sampling-estimators-5": lambda: [50, 10 / sp.sqrt(25)],
+    "stat-sampling-estimators-7": lambda: next(
+        n for n in range(1, 1000) if 4 / sp.sqrt(n) <= sp.Rational(1, 2)
+    ),
+    # stat-bias-variance
+    "stat-bias-variance-1": biased_estimator_choice,
+    "stat-bias-variance-2": lambda: sp.Rational(sum([9, 11, 12, 8]), 4) - 9,
+    "stat-bias-variance-3": lambda: 2**2 + 5,
+    "stat-bias-variance-4": lower_mse_choice,
+    "stat-bias-variance-5": lambda: sp.Rational(36, 9),
+    "stat-bias-variance-7": lambda: sp.Rational(5 - 1, 5) * 10 - 10,
+    # stat-confidence-intervals
+    "stat-confidence-intervals-1": lambda: 2 * 6 / sp.sqrt(9),
+    "stat-confidence-intervals-2": wider_choice,
+    "stat-confidence-intervals-3": lambda: [50 - 1.96 * 10 / np.sqrt(100), 50 + 1.96 * 10 / np.sqrt(100)],
+    "stat-confidence-intervals-5": lambda: NORMAL.inv_cdf(0.95),
+    "stat-confidence-intervals-6": lambda: 1.96 * np.sqrt(0.64 * 0.36 / 100),
+    "stat-confidence-intervals-7": lambda: ((15.8 - 12.2) / 2) * np.sqrt(36) / 1.96,
+    # stat-hypothesis-tests
+    "stat-hypothesis-tests-1": lambda: decision(0.03),
+    "stat-hypothesis-tests-2": lambda: (52 - 50) / (8 / sp.sqrt(64)),
+    "stat-hypothesis-tests-4": lambda: two_sided_p(2.0),
+    "stat-hypothesis-tests-5": lambda: decision(two_sided_p(1.8)),
+    "stat-hypothesis-tests-6": lambda: 200 * sp.Rational(5, 100),
+    "stat-hypothesis-tests-7": lambda: (sp.Rational(60, 100) - sp.Rational(1, 2))
+    / sp.sqrt(sp.Rational(1, 4) / 100),
+    # stat-correlation
+    "stat-correlation-2": lambda: correlation([1, 2, 3, 4], [10 - 2 * v for v in [1, 2, 3, 4]]),
+    "stat-correlation-4": lambda: correlation([1, 2, 3], [1, 3, 2]),
+    "stat-correlation-5": lambda: sp.Rational(-6, 3 * 5),
+    "stat-correlation-6": correlation_after_transform,
+    "stat-correlation-7": lambda: covariance_matrix([[1, 2], [3, 6], [5, 4]]),
+    # stat-regression
+    "stat-regression-1": lambda: 2 + sp.Rational(1, 2) * 10,
+    "stat-regression-2": lambda: 9 - (2 + sp.Rational(1, 2) * 10),
+    "stat-regression-4": lambda: sp.Rational(8, 10) * 10 / 4,
+    "stat-regression-5": lambda: (DESIGN.T * DESIGN).tolist(),
+    "stat-regression-6": lambda: ols([1, 2, 3], [2, 3, 7]),
+    "stat-regression-7": lambda: slope_through_origin([1, 2, 3], [2, 3, 7]),
+}
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_topic_shape():
+    assert DATA["id"] == "statistics"
+    assert DATA["title"] == "Statistics"
+    assert [u["id"] for u in UNITS] == [
+        "stat-descriptive", "stat-sampling-estimators", "stat-bias-variance", "stat-confidence-intervals",
+        "stat-hypothesis-tests", "stat-correlation", "stat-regression",
+    ]
+    for u in UNITS:
+        prompts = u["prompts"]
+        assert len(prompts) >= 6, u["id"]
+        assert [p["id"] for p in prompts] == [f"{u['id']}-{i}" for i in range(1, len(prompts) + 1)]
+        assert sum(p["answer"]["kind"] == "self" for p in prompts) <= 1, u["id"]
+        assert 2 <= sum(bool(p.get("daily")) for p in prompts) <= 3, u["id"]
+        diffs = [p["difficulty"] for p in prompts]
+        assert diffs == sorted(diffs) and diffs[0] == 1 and diffs[-1] == 3, u["id"]
+    selfs = sum(p["answer"]["kind"] == "self" for p in PROMPTS.values())
+    assert selfs <= 0.15 * len(PROMPTS)
+    urls = {r["url"] for u in UNITS for r in u["resources"]}
+    assert any(url.startswith("https://seeing-theory.brown.edu/") for url in urls)
+    assert any(url.startswith("https://mml-book.github.io/") for url in urls)
+
+
+def test_every_checkable_prompt_has_a_computation():
+    need = {pid for pid, p in PROMPTS.items() if p["answer"]["kind"] in CHECKABLE}
+    assert need - COMPUTE.keys() == set()
+    assert COMPUTE.keys() - PROMPTS.keys() == set()
+
+
+@pytest.mark.parametrize("pid", sorted(COMPUTE))
+def test_answer_matches_independent_computation(pid):
+    answer = PROMPTS[pid]["answer"]
+    computed = COMPUTE[pid]()
+    assert matches(answer["kind"], answer["value"], computed, answer.get("tolerance") or 0.0), (
+        f"{pid}: YAML says {answer['value']!r}, computed {computed!r}"
+    )
+
+
+def _differs(kind: str, value: str, wrong: str, tol: float) -> bool:
+    if kind == "number":
+        # A decimal correctly rounded to 2 places would be accepted, so a mistake must be further away.
+        return abs(float(sp.N(parse(value) - parse(wrong)))) > max(tol, 0.005)
+    if kind == "expression":
+        diff = sp.simplify(parse(value) - parse(wrong))
+        return diff != 0
+    if kind in ("vector", "matrix"):
+        return not matches(kind, value, parse(wrong))
+    if kind == "set":
+        return not same_set(parse_set(value), parse_set(wrong))
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("pid", sorted(PROMPTS))
+def test_mistakes_differ_from_answer(pid):
+    answer = PROMPTS[pid]["answer"]
+    mistakes = PROMPTS[pid].get("mistakes") or []
+    if answer["kind"] in CHECKABLE:
+        assert 2 <= len(mistakes) <= 4, pid
+    if answer["kind"] == "choice":
+        assert answer["value"] in answer["options"]
+        assert all(len(o) < 40 for o in answer["options"]), pid
+    for mistake in mistakes:
+        assert _differs(answer["kind"], answer["value"], mistake["answer"], answer.get("tolerance") or 0.0), (
+            f"{pid}: mistake {mistake['answer']!r} equals the answer"
+        )
+    if answer["kind"] == "expression":
+        declared = {sp.Symbol(v) for v in answer["vars"]}
+        assert parse(answer["value"]).free_symbols <= declared
+        for mistake in mistakes:
+            assert parse(mistake["answer"]).free_symbols <= declared
+
+
+def _texts():
+    yield "description", DATA.get("description", "")
+    for u in UNITS:
+        yield u["id"] + ".summary", u["summary"]
+        yield u["id"] + ".why_ml", u["why_ml"]
+        for p in u["prompts"]:
+            yield p["id"] + ".question", p["question"]
+            yield p["id"] + ".solution", p["solution"]
+            for i, h in enumerate(p["hints"]):
+                yield f"{p['id']}.hint{i}", h
+            for i, mistake in enumerate(p.get("mistakes") or []):
+                yield f"{p['id']}.mistake{i}", mistake.get("hint", "")
+
+
+@pytest.mark.parametrize(("where", "text"), list(_texts()))
+def test_formulas_render(where, text):
+    from matplotlib.mathtext import math_to_image
+
+    assert text.count("$") % 2 == 0, f"{where}: unbalanced $"
+    for formula in re.findall(r"\$([^$]+)\$", text):
+        math_to_image("$" + formula + "$", io.BytesIO(), format="png")
+
+
+def test_loader_accepts_the_file(tmp_path):
+    from bot.content.loader import check_directory
+
+    (tmp_path / "topics").mkdir()
+    (tmp_path / "track.yaml").write_text("title: T\ntopics: [statistics]\nmin_prompts_per_unit: 6\n")
+    shutil.copy(TOPIC_FILE, tmp_path / "topics" / "statistics.yaml")
+    _, problems = check_directory(tmp_path)
+    # Alone, cross-topic prerequisites are unknown and so every unit is unreachable; nothing else may appear.
+    unknown = set()
+    for problem in problems:
+        found = re.search(r"needs unknown unit '([a-z0-9-]+)'", problem.message)
+        if found:
+            unknown.add(found.group(1))
+        else:
+            assert "is unreachable" in problem.message, str(problem)
+    assert unknown == EXTERNAL_NEEDS
+    needed = {need for u in UNITS for need in u.get("needs", [])}
+    assert needed - {u["id"] for u in UNITS} == EXTERNAL_NEEDS

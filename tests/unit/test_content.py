@@ -1,0 +1,142 @@
+"""check-content on the real curriculum and on broken fixtures, one per kind of problem."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.__main__ import main
+from bot.content.loader import load_catalog
+from tests.support import FIXTURE_CONTENT, ROOT
+
+CONTENT = ROOT / "content"
+
+GUIDE_URLS = [
+    "https://youtu.be/aircAruvnKk",
+    "https://seeing-theory.brown.edu/basic-probability/index.html",
+    "https://www.youtube.com/playlist?list=PL49CF3715CB9EF31D",
+    "https://www.youtube.com/watch?v=fNk_zzaMoSs&list=PLZHQObOWTQDPD3MizzM2xVFitgF8hE_ab",
+    "https://www.khanacademy.org/math",
+    "https://www.youtube.com/watch?v=WUvTyaaNkzM&list=PL0-GT3co4r2wlh6UHTUeQsrf3mlS2lk6x",
+    "https://mml-book.github.io",
+]
+
+
+@pytest.fixture(scope="module")
+def real():
+    return load_catalog(CONTENT)
+
+
+def test_check_content_passes_on_the_curriculum(capsys):
+    assert main(["check-content", str(CONTENT)]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    m = re.fullmatch(r"content: (\d+) topics, (\d+) units, (\d+) prompts, (\d+) resources", last)
+    assert m, last
+    topics, units, prompts, resources = map(int, m.groups())
+    assert topics == 5 and units >= 40 and prompts >= 300 and resources >= units
+
+
+def test_curriculum_shape(real):
+    assert [t.title for t in real.topics] == [
+        "Algebra & Trigonometry", "Linear Algebra", "Calculus", "Statistics", "Probability"]
+    kinds = Counter(p.answer.kind for p in real.prompt_by_id.values())
+    assert kinds["self"] <= 0.15 * sum(kinds.values())
+    assert sum(p.daily for p in real.prompt_by_id.values()) >= 50
+    for u in real.units:
+        assert u.resources and len(u.prompts) >= 6, u.id
+        assert len({p.difficulty for p in u.prompts}) >= 2, f"{u.id}: prompts are not graded"
+        sentences = len(re.findall(r"[.!?](\s|$)", u.summary.strip()))
+        assert 2 <= sentences <= 5, f"{u.id}: summary has {sentences} sentences"
+        for p in u.prompts:
+            if p.answer.kind not in ("self", "choice"):
+                assert p.mistakes, f"{p.id} lists no common mistakes"
+
+
+def test_every_guide_resource_is_linked_exactly(real):
+    urls = {r.url for u in real.units for r in u.resources}
+    for url in GUIDE_URLS:
+        assert url in urls, url
+
+
+def test_study_order_starts_with_algebra_and_pays_off_at_the_end(real):
+    order = [u.id for u in real.units]
+    assert order[0] == "alg-expressions"
+    for payoff, before in (("la-pca", "la-svd"), ("calc-backprop", "calc-chain-rule"),
+                           ("prob-mle", "calc-optimisation")):
+        assert order.index(before) < order.index(payoff)
+
+
+# ---------------------------------------------------------------- broken fixtures
+
+
+def broken(tmp_path: Path, mutate) -> Path:
+    d = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, d)
+    path = d / "topics" / "basics.yaml"
+    data = yaml.safe_load(path.read_text())
+    mutate(data, d)
+    if data is not None:
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return d
+
+
+def unit(data, i=0):
+    return data["units"][i]
+
+
+def _yaml_error(data, d):
+    (d / "topics" / "more.yaml").write_text("id: more\ntitle: [unclosed\n")
+
+
+def _missing_track_topic(data, d):
+    (d / "topics" / "more.yaml").unlink()
+
+
+def _cycle(data, d):
+    unit(data, 0)["needs"] = ["b-two"]
+
+
+CASES = {
+    "schema": (lambda data, d: unit(data).pop("summary"), r"basics\.yaml:\d+: units\.0\.summary: Field required"),
+    "duplicate unit": (lambda data, d: unit(data, 1).update(id="b-one"), r"duplicate unit id 'b-one'"),
+    "duplicate prompt": (lambda data, d: unit(data, 1)["prompts"][0].update(id="b-one-1"),
+                         r"duplicate prompt id 'b-one-1'"),
+    "missing prerequisite": (lambda data, d: unit(data, 1).update(needs=["b-onne"]),
+                             r"needs unknown unit 'b-onne' \(did you mean 'b-one'\?\)"),
+    "cycle": (_cycle, r"unit 'b-one' is part of a prerequisite cycle"),
+    "unreachable": (_cycle, r"more\.yaml:\d+: unit 'm-one' is unreachable"),
+    "no resources": (lambda data, d: unit(data).update(resources=[]), r"unit 'b-one' has no resources"),
+    "too few prompts": (lambda data, d: unit(data).update(prompts=unit(data)["prompts"][:3]),
+                        r"unit 'b-one' has 3 prompts; at least 6 needed"),
+    "malformed url": (lambda data, d: unit(data)["resources"][0].update(url="htps:/khan academy"),
+                      r"resources\.0\.url: malformed URL"),
+    "canonical unreadable": (lambda data, d: unit(data)["prompts"][0]["answer"].update(value="3/0"),
+                             r"prompt 'b-one-1': the checker cannot read the answer '3/0'"),
+    "mistake unreadable": (lambda data, d: unit(data)["prompts"][0].update(mistakes=[{"answer": "one quarter"}]),
+                           r"prompt 'b-one-1': the checker cannot read the listed wrong answer 'one quarter'"),
+    "mistake accepted": (lambda data, d: unit(data)["prompts"][0].update(mistakes=[{"answer": "0.25"}]),
+                         r"prompt 'b-one-1': the checker accepts the listed wrong answer '0.25'"),
+    "formula": (lambda data, d: unit(data)["prompts"][1].update(question=r"What is $\frac{1}{$ here?"),
+                r"prompt 'b-one-2': formula in question does not render"),
+    "yaml syntax": (_yaml_error, r"more\.yaml:\d+: YAML syntax"),
+    "listed topic without file": (_missing_track_topic, r"track\.yaml:\d+: topic 'more' is listed but"),
+    "choice value": (lambda data, d: unit(data)["prompts"][2]["answer"].update(value="99"),
+                     r"choice value '99' is not one of the options"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_problem_is_reported_with_file_and_line(name, tmp_path, capsys):
+    mutate, pattern = CASES[name]
+    d = broken(tmp_path, mutate)
+    assert main(["check-content", str(d)]) == 1
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
+    assert any(re.search(pattern, line) for line in lines), "\n".join(lines)
+    assert all(re.match(r".+\.yaml:\d+: ", line) for line in lines), lines
+    assert "problem(s)" in out.err
