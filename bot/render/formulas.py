@@ -181,8 +181,11 @@ def render_text_png(text: str, *, width_px: int = 800) -> bytes | None:
     return data
 
 
+@lru_cache(maxsize=4096)
 def formula_error(latex: str) -> str | None:
-    """``None`` when mathtext renders this formula (LaTeX without the ``$``), else why not."""
+    """``None`` when mathtext renders this formula (LaTeX without the ``$``), else why not.
+
+    Cached: the curriculum repeats many formulas (a quarter of check-content's are seen before)."""
     if not latex.strip():
         return "empty formula"
     if len(latex) > MAX_FORMULA_CHARS:

@@ -43,3 +43,10 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def load_yaml(text: str):
+    """``yaml.safe_load`` with libyaml's parser where PyYAML has it (the same data, several times faster)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

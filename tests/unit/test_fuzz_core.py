@@ -63,6 +63,9 @@ from tests.support.fuzzing import (
     reply_problems,
 )
 
+# one worker runs the module in order: the examples share one world, and the guard reads what they left
+pytestmark = pytest.mark.xdist_group("fuzz-core")
+
 
 class World:
     """A real Core on a SQLite file, in an event loop of its own (hypothesis drives it from plain functions)."""
@@ -257,9 +260,9 @@ def test_forged_buttons_and_typed_texts_for_them(world, action, who, text):
 
 def test_the_fuzzing_reached_rejections_and_valid_states(world):
     """A guard on the fuzzing itself: it must have exercised rejected input and real study states."""
-    checked = world.checked
-    assert checked["inputs"] > examples(300) and checked["rejected"] > examples(50), checked
-    assert checked["answers checked"] > examples(10), checked
+    checked = world.checked  # the full run: more than 300 inputs, 50 rejected, 10 answers checked
+    assert checked["inputs"] >= examples(301) and checked["rejected"] >= examples(51), checked
+    assert checked["answers checked"] >= examples(11), checked
 
 
 def test_first_contact_with_rejected_input_creates_only_the_learner(world):

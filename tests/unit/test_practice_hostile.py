@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.content.model import Answer
 from bot.practice.check import Verdict, check_answer, warm_up
+from tests.support import examples
 
 BOUND_S = 0.100  # per call; a bound, not a performance target
 
@@ -170,7 +171,7 @@ MATHY = st.lists(st.sampled_from(TOKENS), max_size=60).map("".join)
 ANYTHING = st.text(max_size=600)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.one_of(MATHY, ANYTHING), which=st.integers(min_value=0, max_value=len(ANSWERS) - 1))
 def test_random_text_never_raises_and_is_bounded(text: str, which: int) -> None:
     v, dt = timed(ANSWERS[which], text, 2 * BOUND_S)
@@ -179,7 +180,7 @@ def test_random_text_never_raises_and_is_bounded(text: str, which: int) -> None:
     assert dt < 2 * BOUND_S, f"{text!r}: {dt * 1000:.1f} ms"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(text=MATHY)
 def test_random_text_choice_and_self(text: str) -> None:
     choice = Answer(kind="choice", value="a", options=("a", "b", "c"))

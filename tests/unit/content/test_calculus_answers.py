@@ -8,7 +8,6 @@ file loads cleanly with the project's loader.
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from collections.abc import Callable
@@ -17,12 +16,14 @@ from pathlib import Path
 import pytest
 import sympy as sp
 import yaml
-from matplotlib.mathtext import math_to_image
+
+from tests.support import load_yaml
+from tests.support.mathtext import render_formula
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "calculus.yaml"
 RAW = TOPIC_FILE.read_text(encoding="utf-8")
-DATA = yaml.safe_load(RAW)
+DATA = load_yaml(RAW)
 UNITS = DATA["units"]
 PROMPTS = {p["id"]: p for u in UNITS for p in u["prompts"]}
 
@@ -461,7 +462,7 @@ def _formulas():
 def test_formula_renders(where, latex):
     for bad in _FORBIDDEN:
         assert bad not in latex, f"{where}: {bad} is not supported by mathtext"
-    math_to_image("$" + latex + "$", io.BytesIO(), format="png")
+    render_formula(latex)
 
 
 # ---------------------------------------------------------------- tests: the project's loader
@@ -494,7 +495,7 @@ def test_loads_with_project_loader(tmp_path):
 
 
 def test_loads_cleanly_without_cross_topic_needs(tmp_path):
-    data = yaml.safe_load(RAW)
+    data = load_yaml(RAW)
     for unit in data["units"]:
         unit["needs"] = [n for n in unit.get("needs", []) if n not in CROSS_TOPIC]
     catalog, problems = _check(tmp_path, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))

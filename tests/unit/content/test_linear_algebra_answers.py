@@ -7,7 +7,6 @@ every formula must render with matplotlib mathtext.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,17 +15,18 @@ from typing import Any
 import numpy as np
 import pytest
 import sympy as sp
-import yaml
-from matplotlib.mathtext import math_to_image
 from sympy.parsing.sympy_parser import (
     implicit_multiplication_application,
     parse_expr,
     standard_transformations,
 )
 
+from tests.support import load_yaml
+from tests.support.mathtext import render_formula
+
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "linear-algebra.yaml"
-TOPIC = yaml.safe_load(TOPIC_FILE.read_text(encoding="utf-8"))
+TOPIC = load_yaml(TOPIC_FILE.read_text(encoding="utf-8"))
 PROMPTS = {p["id"]: p for u in TOPIC["units"] for p in u["prompts"]}
 CHECKABLE = {"number", "expression", "vector", "matrix", "set"}
 
@@ -536,7 +536,7 @@ FORMULAS = sorted({f for s in _prose() for f in re.findall(r"\$([^$]+)\$", s)})
 
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_formula_renders(formula: str) -> None:
-    math_to_image("$" + formula + "$", io.BytesIO(), format="png")
+    render_formula(formula)
 
 
 def test_no_unsupported_latex() -> None:

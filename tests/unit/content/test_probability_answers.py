@@ -8,7 +8,6 @@ formula renders with matplotlib mathtext, and that the file loads cleanly with t
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import random
@@ -21,16 +20,16 @@ from typing import Any
 import pytest
 import sympy as sp
 import sympy.stats as st
-import yaml
-from matplotlib.mathtext import math_to_image
 
 from bot.content.loader import check_directory
 from bot.content.model import Prompt
 from bot.practice.check import validate_prompt
+from tests.support import load_yaml
+from tests.support.mathtext import render_formula
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "probability.yaml"
-DATA = yaml.safe_load(TOPIC_FILE.read_text(encoding="utf-8"))
+DATA = load_yaml(TOPIC_FILE.read_text(encoding="utf-8"))
 UNITS = DATA["units"]
 PROMPTS: dict[str, dict] = {p["id"]: p for u in UNITS for p in u["prompts"]}
 
@@ -536,7 +535,7 @@ def test_formulas_render(where: str, text: str) -> None:
     for latex in MATH.findall(text):
         for banned in ("\\begin", "\\text", "\\dfrac", "\\tfrac", "\\binom", "\\operatorname"):
             assert banned not in latex, f"{where}: {banned} is not supported by mathtext"
-        math_to_image("$" + latex + "$", io.BytesIO(), format="png")
+        render_formula(latex)
 
 
 EXPECTED_UNITS = [

@@ -7,7 +7,6 @@ listed mistake differs from the answer, and check that every formula renders wit
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 from pathlib import Path
@@ -16,11 +15,13 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 import sympy as sp
-import yaml
+
+from tests.support import load_yaml
+from tests.support.mathtext import render_formula
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "statistics.yaml"
-DATA = yaml.safe_load(TOPIC_FILE.read_text(encoding="utf-8"))
+DATA = load_yaml(TOPIC_FILE.read_text(encoding="utf-8"))
 UNITS = DATA["units"]
 PROMPTS = {p["id"]: p for u in UNITS for p in u["prompts"]}
 CHECKABLE = {"number", "expression", "vector", "matrix", "set"}
@@ -347,11 +348,9 @@ def _texts():
 
 @pytest.mark.parametrize(("where", "text"), list(_texts()))
 def test_formulas_render(where, text):
-    from matplotlib.mathtext import math_to_image
-
     assert text.count("$") % 2 == 0, f"{where}: unbalanced $"
     for formula in re.findall(r"\$([^$]+)\$", text):
-        math_to_image("$" + formula + "$", io.BytesIO(), format="png")
+        render_formula(formula)
 
 
 def test_loader_accepts_the_file(tmp_path):
