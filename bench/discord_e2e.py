@@ -1,5 +1,5 @@
 """Discord end to end: interactions per second through discord.py against the fake REST + gateway server
-(tests/fake_discord.py), our bot against a bare discord.py responder, same load, same run.
+(tests/support/fake_discord.py), our bot against a bare discord.py responder, same load, same run.
 
     python bench/discord_e2e.py [--learners 100] [--steps 20] [--rounds 3] [--max-seconds 180]
 
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.core import percentile, wrong_answer  # noqa: E402
 from bench.telegram_e2e import BotProcess, RoundResult, cpu_seconds  # noqa: E402
 from bot.content.loader import Catalog, load_catalog  # noqa: E402
-from tests.fake_discord import FakeDiscord, Interaction, Msg  # noqa: E402
+from tests.support.fake_discord import FakeDiscord, Interaction, Msg  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SELF = str(Path(__file__).resolve())

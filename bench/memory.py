@@ -5,7 +5,7 @@
 
 The database is seeded like bench/core.py (a realistic mix of progress, as of now). The bot is the real
 command line, ``python -m bot run``, with ``TELEGRAM_TOKEN`` and ``TELEGRAM_API_BASE_URL`` pointing at the
-fake Bot API server (tests/fake_telegram.py) in this process: the Telegram adapter, the reminder scheduler,
+fake Bot API server (tests/support/fake_telegram.py) in this process: the Telegram adapter, the reminder scheduler,
 formula images and progress charts (matplotlib) are all live. ``--people`` of the seeded learners study at
 once until ``--commands`` updates were handled: ``/next``, Done, answers (typed and buttons, right and
 wrong), and every few steps another command (``/progress`` with its chart, ``/topics``, ``/help``,
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.core import seed  # noqa: E402
 from bench.telegram_e2e import TOKEN, Learner, open_log  # noqa: E402
 from bot.content.loader import load_catalog  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OTHER_COMMANDS = ("/progress", "/topics", "/help", "/settings", "/review", "/resources", "/daily")

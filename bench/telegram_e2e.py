@@ -1,5 +1,5 @@
 """Telegram end to end: updates per second through the real python-telegram-bot Application against the fake
-Bot API server (tests/fake_telegram.py), our bot against a bare PTB bot, same load, same run.
+Bot API server (tests/support/fake_telegram.py), our bot against a bare PTB bot, same load, same run.
 
     python bench/telegram_e2e.py [--learners 100] [--steps 20] [--rounds 3] [--max-seconds 180]
 
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.core import percentile, wrong_answer  # noqa: E402
 from bot.content.loader import Catalog, load_catalog  # noqa: E402
-from tests.fake_telegram import FakeTelegram, Shown  # noqa: E402
+from tests.support.fake_telegram import FakeTelegram, Shown  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAH-bench-token-0123456789abcdef"

@@ -76,7 +76,7 @@ def test_dockerfile_runs_as_non_root_with_a_data_volume():
 
 
 def test_healthcheck(tmp_path):
-    """Without OPS_PORT it checks the database and its schema (with it: tests/test_ops.py)."""
+    """Without OPS_PORT it checks the database and its schema (with it: tests/e2e/test_ops.py)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'h.sqlite3'}", "OPS_PORT": ""}
     run = lambda *a: subprocess.run([sys.executable, "-m", "bot", *a], capture_output=True, text=True,  # noqa: E731
                                     env=env, cwd=ROOT, timeout=120)

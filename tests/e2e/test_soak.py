@@ -1,5 +1,8 @@
 """A soak: 30 simulated days, 1,000 learners studying at random, daily reminders, on a real Core and SQLite.
 
+The learners live in ``SOAK_SHARDS`` (default 2) independent worlds, each its own database, clock and
+challenge group, run as separate tests so that test workers share them; each world is recounted in full.
+
 Time is a FakeClock moved in 15-minute steps (every zone's offset is a multiple of 15 minutes, so every
 reminder instant is a step, daylight-saving gaps included: America/New_York and America/St_Johns change on
 8 March 2026, Europe/Berlin on 29 March). At each step the ReminderService sweeps (a RecordingMessenger per
@@ -46,7 +49,8 @@ from bot.storage.tables import attempts, study_days, unit_progress
 from tests.support import FIXTURE_CONTENT, ROOT, FakeClock
 from tests.support.fakes import RecordingMessenger
 
-LEARNERS = int(os.environ.get("SOAK_LEARNERS", "1000"))
+LEARNERS = int(os.environ.get("SOAK_LEARNERS", "1000"))  # in all worlds together
+SHARDS = int(os.environ.get("SOAK_SHARDS", "2"))
 DAYS = 30
 STEP = timedelta(minutes=15)
 START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
@@ -121,12 +125,13 @@ class Person:
 
 
 class Soak:
-    def __init__(self, core: Core, people: list[Person], clock: FakeClock, messengers: dict[str, RecordingMessenger]):
+    def __init__(self, core: Core, people: list[Person], clock: FakeClock, messengers: dict[str, RecordingMessenger],
+                 shard: int = 0):
         self.core, self.people, self.clock, self.messengers = core, people, clock, messengers
         self.catalog = core.catalog
         self.by_chat = {(p.actor.platform, p.actor.chat_id): p for p in people}
         self.calls = 0
-        self.rng = random.Random(11)
+        self.rng = random.Random(11 + shard)
         self.organiser: Person | None = None
         self.members: list[Person] = []
         self.joined: dict[int, datetime] = {}  # person -> joined at
@@ -310,9 +315,11 @@ def plan(people: list[Person], rng: random.Random) -> dict[datetime, list[Person
     return sessions
 
 
-def people(rng: random.Random) -> list[Person]:
+def people(rng: random.Random, shard: int = 0) -> list[Person]:
+    """The learners of one world: its block of the numbers 0 .. LEARNERS - 1 (both platforms in each)."""
     out = []
-    for n in range(LEARNERS):
+    size = -(-LEARNERS // SHARDS)
+    for n in range(shard * size, min(LEARNERS, (shard + 1) * size)):
         platform = "telegram" if n % 2 else "discord"
         actor = Actor(platform, str(10_000 + n), f"Learner {n}", chat_id=str(10_000 + n))
         activity = rng.choices([a for a, _ in ACTIVITY], [w for _, w in ACTIVITY])[0]
@@ -329,16 +336,17 @@ def people(rng: random.Random) -> list[Person]:
 # ---------------------------------------------------------------- the run
 
 
-@pytest.fixture
-async def soak(tmp_path):
+@pytest.fixture(params=range(SHARDS), ids=lambda k: f"world{k + 1}of{SHARDS}")
+async def soak(request, tmp_path):
+    shard = request.param
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'soak.sqlite3'}")
     await migrate(engine)
     clock = FakeClock(START)
     core = Core(load_catalog(ROOT / "content"), SqlRepository(engine), clock)
-    rng = random.Random(2026)
-    ps = people(rng)
+    rng = random.Random(2026 + shard)
+    ps = people(rng, shard)
     messengers = {"telegram": RecordingMessenger(), "discord": RecordingMessenger()}
-    yield Soak(core, ps, clock, messengers), rng
+    yield Soak(core, ps, clock, messengers, shard), rng
     await engine.dispose()
 
 
@@ -448,7 +456,7 @@ async def test_thirty_days_of_a_thousand_learners(soak):
     else:
         print("the challenge part is not in this soak: bot/core/challenges.py has no registered commands")
     elapsed = time.perf_counter() - started
-    print(f"\nsoak: {LEARNERS} learners x {DAYS} days: {s.calls} core calls, "
+    print(f"\nsoak: {len(ps)} learners x {DAYS} days: {s.calls} core calls, "
           f"{sum(len(m.sent) for m in s.messengers.values())} reminders, simulated in {simulated:.1f}s "
           f"({n_sweeps} sweeps: {sweep_s:.1f}s), "
           f"checked in {elapsed - simulated:.1f}s")
@@ -580,10 +588,18 @@ def reminder_problems(s: Soak, p: Person, me: str, learner) -> list[str]:
 
 
 def reminder_instant(p: Person, day: date) -> datetime | None:
-    """The UTC instant of the reminder time on a local date; a wall time skipped by a clock change moves to
+    """The UTC instant of the reminder time on a local date, in the zone in effect at that instant (after a
+    zone change, the new zone's; before it, the old one's); a wall time skipped by a clock change moves to
     the first minute after the jump."""
-    h, m = map(int, p.remind.split(":"))
-    zone = ZoneInfo(p.zone_at(datetime(day.year, day.month, day.day, 12, tzinfo=UTC)))
+    if p.new_zone:
+        at = _wall_instant(p.remind, day, ZoneInfo(p.new_zone[1]))
+        if at is not None and at >= p.new_zone[0]:
+            return at
+    return _wall_instant(p.remind, day, ZoneInfo(p.zone))
+
+
+def _wall_instant(hhmm: str, day: date, zone: ZoneInfo) -> datetime | None:
+    h, m = map(int, hhmm.split(":"))
     wall = datetime(day.year, day.month, day.day, h, m)
     for minutes in range(0, 180, 15):
         candidate = (wall + timedelta(minutes=minutes)).replace(tzinfo=zone)

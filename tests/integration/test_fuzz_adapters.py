@@ -12,7 +12,7 @@ and DMs, mixed with valid study moves. For every update or interaction:
   refuse, like the platforms, HTML Telegram cannot parse, texts over 4096 / captions over 1024 characters,
   callback data over 64 bytes (an HTTP 400 would show up here as an error), and every Discord message is
   checked (content <= 2000, embed description <= 4096, <= 25 components, custom ids <= 100);
-- stored data is unchanged by rejected input (the same oracle as tests/test_fuzz_core.py).
+- stored data is unchanged by rejected input (the same oracle as tests/unit/test_fuzz_core.py).
 """
 
 from __future__ import annotations
