@@ -1,4 +1,5 @@
-"""The core's use cases through its public entry points, with an injected clock, on SQLite (and on PostgreSQL: tests/integration/test_core_on_postgresql.py)."""
+"""The core's use cases through its public entry points, with an injected clock, on SQLite (and on
+PostgreSQL: tests/integration/test_core_on_postgresql.py)."""
 
 from __future__ import annotations
 

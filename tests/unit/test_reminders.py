@@ -1,4 +1,5 @@
-"""Daily reminders with an injected clock and a recording Messenger, on SQLite here, on PostgreSQL in tests/integration/test_reminders_on_postgresql.py."""
+"""Daily reminders with an injected clock and a recording Messenger, on SQLite (and on PostgreSQL:
+tests/integration/test_reminders_on_postgresql.py)."""
 
 from __future__ import annotations
 
