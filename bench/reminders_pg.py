@@ -28,19 +28,19 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bot.storage.db import create_engine, migrate  # noqa: E402
-from bot.storage.tables import identities, learners  # noqa: E402
+from bot.storage.db import create_engine  # noqa: E402
+from tests.support.pg import reset_pg  # noqa: E402
+from tests.support.seed import NOW  # noqa: E402
+from tests.support.seed import seed as seed_due_learners  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
 DEFAULT_PG = os.environ.get("TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
@@ -100,22 +100,10 @@ async def scratch_database(base_url: str, create: bool) -> str:
 
 
 async def seed(url: str, n: int) -> None:
+    """An empty scratch database, then ``n`` learners whose reminder is due at NOW (the tests' seeding)."""
+    await reset_pg(url)
+    await seed_due_learners(url, n)
     engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await migrate(engine)
-    async with engine.begin() as conn:
-        for start in range(1, n + 1, 10000):
-            ids = range(start, min(n, start + 9999) + 1)
-            await conn.execute(insert(learners), [
-                {"id": i, "created_at": NOW, "timezone": "UTC", "reminder_time": "07:00", "reminder_next_at": NOW}
-                for i in ids
-            ])
-            await conn.execute(insert(identities), [
-                {"platform": "telegram", "user_id": str(i), "learner_id": i, "display_name": f"u{i}",
-                 "dm_chat_id": str(i)} for i in ids
-            ])
     async with engine.connect() as conn:
         await conn.execute(text("ANALYZE"))
     await engine.dispose()

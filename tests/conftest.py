@@ -10,6 +10,8 @@ they are skipped, with the reason shown, when no server answers.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import settings
 
@@ -34,8 +36,6 @@ def _formula_cache(tmp_path_factory):
 
 @pytest.fixture
 def clock() -> FakeClock:
-    from datetime import UTC, datetime
-
     return FakeClock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
 
 

@@ -48,7 +48,6 @@ from tests.support.fuzzing import (
     ACTION,
     NAMES,
     NASTY,
-    REJECTION_REPLIES,
     SORRY,
     TEXT,
     WORD,
@@ -56,6 +55,7 @@ from tests.support.fuzzing import (
     db_state,
     diff,
     fuzz,
+    rejected,
 )
 
 # one worker runs the module in order: each "reached the core" guard reads the world its fuzz test left
@@ -121,10 +121,7 @@ class Harness:
         assert not any(SORRY in t for t in texts), f"{where}: {texts}"
         outcomes = [f.get("outcome") for e, f in self.events if e == "command"]
         assert "error" not in outcomes, where
-        rejected = ("usage" in outcomes
-                    or any(e == "answer_check" and f.get("result") == "unreadable" for e, f in self.events)
-                    or any(t.startswith(REJECTION_REPLIES) for t in texts))
-        if rejected:
+        if rejected(self.events, texts):
             self.count["rejected"] += 1
             after = db_state(self.path)
             if existed:

@@ -113,6 +113,15 @@ def diff(before: dict, after: dict) -> dict:
             for t in before if before[t] != after[t]}
 
 
+def rejected(events: list, texts: list[str]) -> bool:
+    """Whether the core rejected the input: a usage error (``Core.observer``'s outcome ``usage``), an
+    unreadable answer, or a reply saying the command, button or answer is refused."""
+    outcomes = [f.get("outcome") for e, f in events if e == "command"]
+    return ("usage" in outcomes
+            or any(e == "answer_check" and f.get("result") == "unreadable" for e, f in events)
+            or any(t.startswith(REJECTION_REPLIES) for t in texts))
+
+
 async def reply_problems(reply: Reply) -> list[str]:
     """What a platform would refuse (or silently lose) when this reply is shown there."""
     out: list[str] = []

@@ -25,7 +25,8 @@ def pg_available() -> str | None:
     return None
 
 
-async def _admin(statement: str) -> None:
+async def _admin(*statements: str) -> None:
+    """Run statements on the server's base database (``test``), one connection for all."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
@@ -33,7 +34,8 @@ async def _admin(statement: str) -> None:
     conn = await asyncpg.connect(host=base.host, port=base.port or 5432, user=base.username,
                                  password=base.password, database=base.database)
     try:
-        await conn.execute(statement)
+        for statement in statements:
+            await conn.execute(statement)
     finally:
         await conn.close()
 
@@ -52,8 +54,7 @@ def pg_url() -> str:
 
     async def create() -> bool:
         try:
-            await _admin(f'DROP DATABASE IF EXISTS "{name}"')
-            await _admin(f'CREATE DATABASE "{name}"')
+            await _admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
             return True
         except Exception:
             return False

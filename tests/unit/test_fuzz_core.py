@@ -51,7 +51,6 @@ from tests.support.fuzzing import (
     NAMES,
     OP,
     OPTIONS,
-    REJECTION_REPLIES,
     SORRY,
     TEXT,
     TEXT_ACTIONS,
@@ -60,6 +59,7 @@ from tests.support.fuzzing import (
     db_state,
     diff,
     fuzz,
+    rejected,
     reply_problems,
 )
 
@@ -164,10 +164,7 @@ class World:
             assert not problems, f"{where}: reply {r.text[:200]!r}: {problems}"
         outcomes = [f.get("outcome") for e, f in self.events if e == "command"]
         assert "error" not in outcomes, where
-        rejected = ("usage" in outcomes
-                    or any(e == "answer_check" and f.get("result") == "unreadable" for e, f in self.events)
-                    or any(t.startswith(REJECTION_REPLIES) for t in texts))
-        if rejected:
+        if rejected(self.events, texts):
             self.checked["rejected"] += 1
             after = db_state(self.path)
             if existed:

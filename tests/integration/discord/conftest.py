@@ -1,5 +1,5 @@
-"""The Discord tests' fixtures: a fake Discord with a server (Ada a member, Olga an organiser), a SQLite
-repository, and the real discord.py bot started against them."""
+"""The Discord tests' fixtures: a fake Discord with a server (Ada a member, Olga an organiser), the shared
+``repo`` on a SQLite file, and the real discord.py bot started against them."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from bot.adapters.discord import DiscordAdapter, build_discord
 from bot.config import Settings
 from bot.core.registry import Registry
 from bot.core.service import Core
-from bot.storage.db import create_engine, migrate
-from bot.storage.repo import SqlRepository
 from tests.support.fake_discord import MANAGE_GUILD, FakeDiscord
 
 
@@ -37,15 +35,13 @@ async def fake(monkeypatch):
 
 
 @pytest.fixture
-async def sqlite_repo(sqlite_url):
-    engine = create_engine(sqlite_url)
-    await migrate(engine)
-    yield SqlRepository(engine)
-    await engine.dispose()
+def db_url(sqlite_url) -> str:
+    """The bot's repository (the shared ``repo`` fixture) on a SQLite file."""
+    return sqlite_url
 
 
 @pytest.fixture
-async def start_bot(fake, sqlite_repo, catalog, clock):
+async def start_bot(fake, repo, catalog, clock):
     """Start a DiscordAdapter against the fake; every adapter started is stopped after the test."""
     started: list[DiscordAdapter] = []
 
@@ -54,7 +50,7 @@ async def start_bot(fake, sqlite_repo, catalog, clock):
             "discord_token": "fake-bot-token", "discord_api_base_url": fake.rest_url,
             "discord_gateway_url": fake.gateway_url, "discord_dev_guild_id": None, "discord_shard_count": None,
             **settings})
-        adapter = build_discord(Core(catalog, sqlite_repo, clock, registry=registry), s)
+        adapter = build_discord(Core(catalog, repo, clock, registry=registry), s)
 
         async def no_identify_pause(shard_id, *, initial=False):  # discord.py waits 5 s between shards
             return None
