@@ -127,7 +127,7 @@ def learner_rows(i: int, catalog: Catalog, rng: random.Random, card_json: str, n
         "open_prompt": None, "open_source": None, "open_hints": 0, "open_revealed": False, "open_at": None,
         "reminder_time": None, "reminder_next_at": None, "reminder_paused_until": None,
         "reminder_when_studied": "skip", "unreachable": False, "reminder_snoozed": False,
-        "daily_date": None, "daily_prompt": None,
+        "daily_date": None, "daily_prompt": None, "open_tried": "",
     }
     if k < len(units):  # the unit they are on
         unit = units[k]

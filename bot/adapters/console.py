@@ -46,7 +46,8 @@ class ConsoleChat:
             n = int(line)
             if 1 <= n <= len(self.buttons):
                 return await self.core.press(self.actor, self.buttons[n - 1].action)
-            return [Reply(f"There is no button {n}; choose 1 to {len(self.buttons)}.")]
+            which = "the only button is 1" if len(self.buttons) == 1 else f"the buttons are 1 to {len(self.buttons)}"
+            return [Reply(f"There is no button {n}: {which}.")]
         return await self.core.handle_text(self.actor, line)
 
     async def run(self, stdin: TextIO = sys.stdin) -> None:

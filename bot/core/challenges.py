@@ -686,7 +686,7 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
         return Reply(verdict.feedback or f"I couldn't read that: {example_for(prompt.answer)}.")
     unit_id = ctx.catalog.unit_of_prompt[prompt.id]
     card, due = srs.review(await ctx.repo.card(learner.id, prompt.id),
-                           srs.rating_for(correct=verdict.right, hinted=False, revealed=False), ctx.now)
+                           srs.rating_for(correct=verdict.right, helped=False, revealed=False), ctx.now)
     rec = AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=verdict.right,
         hinted=False, revealed=False, answer=text, source="challenge", study_day=ctx.local_date(learner),

@@ -99,7 +99,7 @@ def build_registry() -> Registry:
             return Reply(f"🔁 No reviews are due right now.{when} Type /next to keep learning.",
                          buttons=((NEXT_BUTTON,),))
         if learner.open_prompt == due[0]:
-            return learning.question_reply(ctx.catalog, ctx.catalog.prompt_by_id[due[0]], "review", again=True)
+            return learning.open_question_reply(ctx.catalog, learner, ctx.catalog.prompt_by_id[due[0]])
         return await learning.open_prompt(ctx, ctx.catalog.prompt_by_id[due[0]], "review")
 
     @c("topics", "The map: every topic and how far you are")
@@ -314,7 +314,7 @@ async def open_daily(ctx: Ctx) -> Reply:
             raise UsageError("There is no prompt for today. Type /next to carry on.")
         await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id)])
     if learner.open_prompt == prompt.id:
-        return learning.question_reply(ctx.catalog, prompt, "daily")
+        return learning.open_question_reply(ctx.catalog, learner, prompt)
     return await learning.open_prompt(ctx, prompt, "daily")
 
 

@@ -16,13 +16,14 @@ from bot.core.model import Button, Reply
 from bot.core.ports import AnswerRecord, Learner, PromptStats, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError
 from bot.practice import srs
-from bot.practice.check import check_prompt, example_for
+from bot.practice.check import check_prompt, chosen_option, example_for
 
 if TYPE_CHECKING:
     from bot.content.loader import Catalog
     from bot.core.service import Ctx
 
 UNIT_GOAL = 3
+MAX_TRIES = 3  # wrong tries at a question before its answer and worked solution are shown
 CLOSED = ("done", "skipped")
 
 
@@ -113,7 +114,9 @@ def lesson_reply(catalog: Catalog, unit: Unit, learner: Learner) -> Reply:
     )
 
 
-def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = False) -> Reply:
+def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = False,
+                   tried: tuple[str, ...] = ()) -> Reply:
+    """A practice question with its buttons; ``tried``: the wrong tries so far of an open question."""
     unit = catalog.unit_by_id[catalog.unit_of_prompt[prompt.id]]
     head = {"review": "🔁 Review", "daily": "☀️ Today's prompt"}.get(source, "✏️ Practice")
     stars = "★" * prompt.difficulty + "☆" * (3 - prompt.difficulty)
@@ -122,18 +125,49 @@ def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = 
         lines.append("_This question is still open:_")
     lines += [f"{head} · {esc(unit.title)} · {stars}", "", prompt.question.strip(), ""]
     a = prompt.answer
-    rows: list[tuple[Button, ...]] = []
-    if a.kind == "choice":
-        rows = [(Button(opt[:80], f"c:{prompt.id}:{i}"),) for i, opt in enumerate(a.options)]
-    elif a.kind == "self":
+    if tried:
+        lines.append(tries_text(prompt, tried))
+    if a.kind == "self":
         lines.append("Work it out, then press **Show solution** and grade yourself.")
-    else:
+    elif a.kind != "choice":
         lines.append(f"Reply with your answer ({example_for(a)}), or use /answer.")
     tools = [Button("Hint 💡", f"h:{prompt.id}"), Button("Show solution", f"v:{prompt.id}")]
     if a.kind != "self":
         tools.append(Button("Skip", f"k:{prompt.id}"))
-    rows.append(tuple(tools))
-    return Reply("\n".join(lines).strip(), buttons=tuple(rows), math=True, expects_answer=a.kind not in ("choice", "self"))
+    return Reply("\n".join(lines).strip(), buttons=(*option_rows(prompt, tried), tuple(tools)), math=True,
+                 expects_answer=a.kind not in ("choice", "self"))
+
+
+def option_rows(prompt: Prompt, tried: tuple[str, ...] = ()) -> list[tuple[Button, ...]]:
+    """A choice question's options as buttons, one a row, without the ones already tried."""
+    if prompt.answer.kind != "choice":
+        return []
+    return [(Button(opt[:80], f"c:{prompt.id}:{i}"),) for i, opt in enumerate(prompt.answer.options)
+            if _option_key(i) not in tried]
+
+
+def tries_text(prompt: Prompt, tried: tuple[str, ...]) -> str:
+    """What the learner tried so far and how many tries are left."""
+    left = MAX_TRIES - len(tried)
+    after = f"{left} more tr{'y' if left == 1 else 'ies'} before I show the solution"
+    if prompt.answer.kind == "choice":
+        gone = [prompt.answer.options[int(k[1:])] for k in tried]
+        return f"_Not {', not '.join(f'“{esc(o)}”' for o in gone)}: {after}._"
+    return f"_Tried so far: {', '.join(f'“{esc(t)}”' for t in tried)} · {after}._"
+
+
+def grading_reply(prompt: Prompt, head: str = "") -> Reply:
+    """A self-graded question's worked solution and the two grading buttons, until one is pressed."""
+    text = (f"{head}\n\n" if head else "") + f"**Solution:** {prompt.solution.strip()}\n\nHow did you do?"
+    return Reply(text, buttons=((Button("I had it ✓", f"g:{prompt.id}:1", "success"),
+                                 Button("I missed it ✗", f"g:{prompt.id}:0", "danger")),), math=True)
+
+
+def open_question_reply(catalog: Catalog, learner: Learner, prompt: Prompt) -> Reply:
+    """The learner's open question as it stands: its tries so far, or a self-graded one's grading buttons."""
+    if prompt.answer.kind == "self" and learner.open_revealed:
+        return grading_reply(prompt, f"_This question waits for your grade:_\n\n{prompt.question.strip()}")
+    return question_reply(catalog, prompt, learner.open_source or "practice", again=True, tried=learner.tried)
 
 
 # ---------------------------------------------------------------- the next step
@@ -143,8 +177,7 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
     learner = await ctx.refresh()  # callers may have just changed what is open
     catalog = ctx.catalog
     if learner.open_prompt and learner.open_prompt in catalog.prompt_by_id:
-        return _prefixed(question_reply(catalog, catalog.prompt_by_id[learner.open_prompt],
-                                        learner.open_source or "practice", again=True), intro)
+        return _prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt]), intro)
     due = await ctx.repo.due_reviews(learner.id, ctx.now, 1)
     due = [p for p in due if p in catalog.prompt_by_id]
     if due:
@@ -176,7 +209,7 @@ async def open_prompt(ctx: Ctx, prompt: Prompt, source: str) -> Reply:
     learner = await ctx.learner()
     await ctx.repo.update_learner(
         learner.id, open_prompt=prompt.id, open_source=source, open_hints=0, open_revealed=False,
-        open_at=ctx.now, lesson_unit=None,
+        open_at=ctx.now, lesson_unit=None, open_tried="",
     )
     return question_reply(ctx.catalog, prompt, source)
 
@@ -217,23 +250,85 @@ async def open_question(ctx: Ctx, prompt_id: str | None = None) -> tuple[Learner
         # a button on today's reminder: one tap answers today's prompt, whatever else was open
         await open_prompt(ctx, ctx.catalog.prompt_by_id[prompt_id], "daily")
         learner = await ctx.refresh()
+    if prompt_id is not None and prompt_id != learner.open_prompt:  # a button of an earlier question
+        raise UsageError("That question has closed. Type /next to carry on.")
     if not learner.open_prompt or learner.open_prompt not in ctx.catalog.prompt_by_id:
         raise UsageError("There is no open question right now. Type /next to get one.")
-    if prompt_id is not None and prompt_id != learner.open_prompt:
-        raise UsageError("That question has closed. Type /next to carry on.")
     return learner, ctx.catalog.prompt_by_id[learner.open_prompt]
 
 
 async def answer(ctx: Ctx, text: str, prompt_id: str | None = None) -> list[Reply]:
+    """An answer to the open question: right closes it; wrong keeps it open for another try, up to
+    ``MAX_TRIES`` wrong tries; unreadable is never a try."""
     learner, prompt = await open_question(ctx, prompt_id)
     if prompt.answer.kind == "self":
+        if learner.open_revealed:
+            return [grading_reply(prompt, "This one is self-graded: compare with the solution, then grade yourself.")]
         return [Reply("This one is self-graded: press **Show solution**, compare, then grade yourself.",
                       buttons=((Button("Show solution", f"v:{prompt.id}", "primary"),),))]
     verdict = check_prompt(prompt, text)
     ctx.core.observe("answer_check", result=verdict.status)
     if verdict.status == "unreadable":
         return [Reply(verdict.feedback or f"I couldn't read that: {example_for(prompt.answer)}.", expects_answer=True)]
-    return await _record(ctx, learner, prompt, verdict.right, text, feedback=verdict.feedback)
+    if verdict.right:
+        return await _record(ctx, learner, prompt, True, text)
+    return await _wrong_try(ctx, learner, prompt, text, verdict.feedback)
+
+
+def _try_key(prompt: Prompt, text: str) -> str:
+    """How a wrong try is remembered: a choice as its option's number, else the answer as typed, tidied."""
+    if prompt.answer.kind == "choice":
+        opt = chosen_option(prompt.answer, text)
+        if opt is not None:
+            return _option_key(prompt.answer.options.index(opt))
+    return " ".join(text.split())[:60]
+
+
+def _option_key(index: int) -> str:
+    return f"#{index}"
+
+
+def again_text(ctx: Ctx, prompt: Prompt) -> str:
+    """How to answer again, in the words of the learner's platform."""
+    if prompt.answer.kind == "choice":
+        return "Pick again below."
+    actor = ctx.actor
+    if actor.platform == "discord":
+        return "Press **Answer ✍️** to try again" + (" (or just send it here)." if actor.is_private else ".")
+    if actor.platform == "telegram":
+        return "Send your next try as a message." if actor.is_private else "Reply to this message with your next try."
+    return "Try again with `/answer <your answer>`."
+
+
+async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feedback: str) -> list[Reply]:
+    key = _try_key(prompt, text)
+    tools = (Button("Hint 💡", f"h:{prompt.id}"), Button("Show solution", f"v:{prompt.id}"))
+    if key in learner.tried:  # the same wrong answer again is not another try
+        said = f"“{esc(prompt.answer.options[int(key[1:])])}”" if key.startswith("#") and prompt.answer.kind == \
+            "choice" else f"“{esc(key)}”"
+        return [Reply(f"You already tried {said}: it is still not it, and it does not count again. "
+                      f"{again_text(ctx, prompt)}", buttons=(*option_rows(prompt, learner.tried), tools),
+                      expects_answer=prompt.answer.kind != "choice")]
+    tried = (*learner.tried, key)
+    if len(tried) >= MAX_TRIES or (prompt.answer.kind == "choice" and len(option_rows(prompt, tried)) <= 1):
+        return await _record(ctx, learner, prompt, False, text, feedback=feedback, revealed=True)
+    hints = learner.open_hints
+    lines = ["❌ Not quite yet." + (f" 💡 {feedback}" if feedback else "")]
+    if len(tried) >= 2 and hints < len(prompt.hints):  # the second wrong try brings the next hint
+        hints += 1
+        lines.append(f"💡 Hint {hints}/{len(prompt.hints)}: {prompt.hints[hints - 1].strip()}")
+    left = MAX_TRIES - len(tried)
+    lines.append(f"{again_text(ctx, prompt)} You have {left} more tr{'y' if left == 1 else 'ies'}; stuck? "
+                 "Press **Hint** or **Show solution**.")
+    unit_id = ctx.catalog.unit_of_prompt[prompt.id]
+    await ctx.repo.record_answer(AnswerRecord(
+        learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=False,
+        hinted=learner.open_hints > 0, revealed=False, answer=text, source=learner.open_source or "practice",
+        study_day=ctx.local_date(learner), card=None, card_due=None, complete_unit=False,
+        keep_open={"open_tried": "\n".join(tried), "open_hints": hints},
+    ))
+    return [Reply("\n".join(lines), buttons=(*option_rows(prompt, tried), tools), math=True,
+                  expects_answer=prompt.answer.kind != "choice")]
 
 
 async def self_grade(ctx: Ctx, prompt_id: str, had_it: bool) -> list[Reply]:
@@ -247,11 +342,15 @@ async def _record(
     ctx: Ctx, learner: Learner, prompt: Prompt, correct: bool, text: str, *, feedback: str = "",
     self_graded: bool = False, revealed: bool = False,
 ) -> list[Reply]:
+    """Close the open question: the answer that decides it, its review card rated by how it went
+    (:func:`bot.practice.srs.rating_for`), and the unit's completion."""
     catalog = ctx.catalog
     unit = catalog.unit_by_id[catalog.unit_of_prompt[prompt.id]]
     hinted = learner.open_hints > 0
+    tries = len(learner.tried)  # wrong tries before this answer
     source = learner.open_source or "practice"
-    rating = srs.rating_for(correct=correct, hinted=hinted, revealed=revealed or (learner.open_revealed and not self_graded))
+    rating = srs.rating_for(correct=correct, helped=hinted or tries > 0,
+                            revealed=revealed or (learner.open_revealed and not self_graded))
     card, due = srs.review(await ctx.repo.card(learner.id, prompt.id), rating, ctx.now)
     complete = False
     if correct:  # only a right answer can complete its unit: a wrong one reads no progress
@@ -265,17 +364,18 @@ async def _record(
         hinted=hinted, revealed=revealed, answer=text, source=source, study_day=ctx.local_date(learner),
         card=card, card_due=due, complete_unit=complete,
     ))
-    if revealed:
-        head = "📖 Here is the worked solution:"
+    if revealed and text == SHOWN:
+        answer_is = f", and the answer: {_answer_text(prompt)}" if prompt.answer.value else ""
+        head = f"📖 Here is the worked solution{answer_is}. The question {COMES_BACK}."
+    elif revealed:
+        head = "❌ Not quite." + (f" 💡 {feedback}" if feedback else "")
+        head += f"\nThat was your last try, so here is the answer: {_answer_text(prompt)}. It {COMES_BACK}."
+    elif correct and tries:
+        head = f"✅ Right, on your {ORDINALS[tries]} try! It {COMES_BACK}, to make it stick."
     elif correct:
-        head = "✅ Right!" + (" (with a hint — it will come back for review soon)" if hinted else "")
-    else:
-        head = "❌ Not quite."
-        if feedback:
-            head += f" 💡 {feedback}"
-        if prompt.answer.kind != "self" and prompt.answer.value:
-            head += f"\nThe answer is ${prompt.answer.value}$." if _mathy(prompt.answer.value) else (
-                f"\nThe answer is **{esc(prompt.answer.value)}**.")
+        head = "✅ Right!" + (f" (with a hint — it {COMES_BACK})" if hinted else "")
+    else:  # self-graded: missed it
+        head = f"❌ Not quite this time — no worries, it {COMES_BACK}."
     text_out = head
     if not self_graded:
         text_out += f"\n\n**Solution:** {prompt.solution.strip()}"
@@ -284,31 +384,43 @@ async def _record(
     return [Reply(text_out, buttons=((NEXT_BUTTON,),), math=True)]
 
 
+COMES_BACK = "comes back for review soon"
+SHOWN = "(solution shown)"  # what an attempt row says when the learner asked for the solution
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def _answer_text(prompt: Prompt) -> str:
+    value = prompt.answer.value
+    return f"${value}$" if _mathy(value) else f"**{esc(value)}**"
+
+
 def _mathy(value: str) -> bool:
     return "$" not in value and any(ch in value for ch in "^*/()[]{}")
 
 
 async def hint(ctx: Ctx, prompt_id: str | None = None) -> Reply:
+    """The next hint of the open question, with the ones before it, and a way to answer."""
     learner, prompt = await open_question(ctx, prompt_id)
     shown = min(learner.open_hints + 1, len(prompt.hints))
     await ctx.repo.update_learner(learner.id, open_hints=shown)
     lines = [f"💡 Hint {i + 1}/{len(prompt.hints)}: {h.strip()}" for i, h in enumerate(prompt.hints[:shown])]
     if shown >= len(prompt.hints):
-        lines.append("_That was the last hint. /solution shows the worked solution._")
-    return Reply("\n".join(lines), math=True, expects_answer=prompt.answer.kind not in ("choice", "self"))
+        lines.append("_That was the last hint. **Show solution** (or /solution) shows the worked solution._")
+    tools: tuple[Button, ...] = (Button("Show solution", f"v:{prompt.id}"),)
+    if shown < len(prompt.hints):
+        tools = (Button("Next hint 💡", f"h:{prompt.id}"), *tools)
+    rows = (*option_rows(prompt, learner.tried), tools)
+    if prompt.answer.kind == "self" and learner.open_revealed:
+        rows = grading_reply(prompt).buttons
+    return Reply("\n".join(lines), buttons=rows, math=True, expects_answer=prompt.answer.kind not in ("choice", "self"))
 
 
 async def solution(ctx: Ctx, prompt_id: str | None = None) -> list[Reply]:
     learner, prompt = await open_question(ctx, prompt_id)
     if prompt.answer.kind == "self":
         await ctx.repo.update_learner(learner.id, open_revealed=True)
-        return [Reply(
-            f"**Solution:** {prompt.solution.strip()}\n\nHow did you do?",
-            buttons=((Button("I had it ✓", f"g:{prompt.id}:1", "success"),
-                      Button("I missed it ✗", f"g:{prompt.id}:0", "danger")),),
-            math=True,
-        )]
-    return await _record(ctx, learner, prompt, False, "(solution shown)", revealed=True)
+        return [grading_reply(prompt)]
+    return await _record(ctx, learner, prompt, False, SHOWN, revealed=True)
 
 
 async def skip(ctx: Ctx) -> Reply:

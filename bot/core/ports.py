@@ -37,6 +37,12 @@ class Learner:
     reminder_snoozed: bool = False
     daily_date: date | None = None
     daily_prompt: str | None = None
+    open_tried: str = ""  # the open question's wrong tries, one normalised answer a line
+
+    @property
+    def tried(self) -> tuple[str, ...]:
+        """The open question's wrong tries so far (an unreadable answer is never one)."""
+        return tuple(self.open_tried.split("\n")) if self.open_tried else ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class AnswerRecord:
     card: str | None  # new review card (FSRS JSON), None to leave it
     card_due: datetime | None
     complete_unit: bool  # the unit is now complete
+    # None: the answer closes the open question; else it stays open and these learner fields are set
+    keep_open: dict[str, Any] | None = None
 
 
 class Repository(Protocol):

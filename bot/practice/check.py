@@ -440,7 +440,8 @@ def _choice_key(s: str) -> str:
 _INDEX = re.compile(r"\(?([1-6]|[a-f])[).:]?")
 
 
-def _chosen(answer: Answer, text: str) -> str | None:
+def chosen_option(answer: Answer, text: str) -> str | None:
+    """The option of a choice answer that ``text`` names (its text, number or letter), or None."""
     key = _choice_key(text)
     keys = [_choice_key(o) for o in answer.options]
     for opt, k in zip(answer.options, keys, strict=True):
@@ -462,7 +463,7 @@ def _chosen(answer: Answer, text: str) -> str | None:
 
 
 def _check_choice(answer: Answer, text: str, mistakes: Sequence[Mistake]) -> Verdict:
-    opt = _chosen(answer, text)
+    opt = chosen_option(answer, text)
     if opt is None:
         return Verdict("unreadable", f"That is not one of the options: {example_for(answer)}.")
     if opt == answer.value:

@@ -28,11 +28,12 @@ def _utc(now: datetime) -> datetime:
     return now.astimezone(UTC)
 
 
-def rating_for(correct: bool, hinted: bool, revealed: bool) -> RatingName:
-    """Right first time = good; right after a hint = hard; wrong or solution revealed = again."""
+def rating_for(correct: bool, helped: bool, revealed: bool) -> RatingName:
+    """How a question went, once it closes: right first time = good; right after a wrong try or a hint
+    (``helped``) = hard; never right, or the solution revealed = again."""
     if revealed or not correct:
         return "again"
-    return "hard" if hinted else "good"
+    return "hard" if helped else "good"
 
 
 def new_card(now: datetime) -> Card:

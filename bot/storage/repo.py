@@ -45,7 +45,7 @@ _PROMPT_STATS = (
 _INSERT_ATTEMPT = insert(attempts)
 _CLOSE_QUESTION = (
     update(learners).where(learners.c.id == bindparam("learner_key"))
-    .values(open_prompt=None, open_source=None, open_hints=0, open_revealed=False, open_at=None)
+    .values(open_prompt=None, open_source=None, open_hints=0, open_revealed=False, open_at=None, open_tried="")
 )
 _CARD = select(review_cards.c.card).where(review_cards.c.learner_id == bindparam("learner_id"),
                                           review_cards.c.prompt_id == bindparam("prompt_id"))
@@ -194,7 +194,10 @@ class SqlRepository(ChallengeQueries):
                 done = {"learner_id": rec.learner_id, "unit_id": rec.unit_id, "status": "done",
                         "completed_at": rec.at}
                 await conn.execute(self._unit_upsert(tuple(done)), done)
-            await conn.execute(_CLOSE_QUESTION, {"learner_key": rec.learner_id})
+            if rec.keep_open is None:
+                await conn.execute(_CLOSE_QUESTION, {"learner_key": rec.learner_id})
+            else:  # a wrong try: the question stays open with its tries (and hints) updated
+                await conn.execute(_UPDATE_LEARNER, {"learner_key": rec.learner_id, **rec.keep_open})
 
     async def _record_attempt(self, conn: AsyncConnection, rec: AnswerRecord) -> None:
         """An answer's attempt row, study day and review card (practice and challenge answers alike)."""
@@ -362,7 +365,7 @@ class SqlRepository(ChallengeQueries):
                 await conn.execute(
                     update(learners)
                     .where(learners.c.id.in_(ids), learners.c.open_prompt.is_(None), learners.c.lesson_unit.is_(None))
-                    .values(open_prompt=p, open_source="daily", open_hints=0, open_revealed=False)
+                    .values(open_prompt=p, open_source="daily", open_hints=0, open_revealed=False, open_tried="")
                 )
 
     async def record_reminder_outcomes(self, rows: list[tuple[int, date, str, str]]) -> None:

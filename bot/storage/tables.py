@@ -66,6 +66,8 @@ learners = Table(
     # today's prompt, stable for the learner's local day (/daily and the reminder carry it)
     Column("daily_date", Date),
     Column("daily_prompt", String(60)),
+    # the open question's wrong tries so far, one normalised answer a line (a choice: the option's text)
+    Column("open_tried", Text, nullable=False, server_default=""),
     Index("ix_learners_reminder_next_at", "reminder_next_at"),
 )
 

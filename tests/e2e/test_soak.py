@@ -112,6 +112,10 @@ class Person:
     snoozes: list[datetime] = field(default_factory=list)  # when Snooze was pressed (a reminder promised at +1h)
     reminders: list[tuple[datetime, str, bool]] = field(default_factory=list)  # (sent at, kind, a nice-work note)
     unreadable: int = 0
+    open_tries: tuple[str, list[str]] | None = None  # the open question's wrong tries, as this model counts
+
+    def tries_at(self, prompt_id: str) -> list[str]:
+        return self.open_tries[1] if self.open_tries and self.open_tries[0] == prompt_id else []
 
     def zone_at(self, at: datetime) -> str:
         return self.new_zone[1] if self.new_zone and at >= self.new_zone[0] else self.zone
@@ -206,13 +210,32 @@ class Soak:
         else:
             assert "Right!" not in text and "Not quite" not in text, (p.n, day, text[:200])
 
-    def answered(self, p: Person, prompt_id: str, correct: bool, replies: list[Reply], source: str = "") -> None:
+    def answered(self, p: Person, prompt_id: str, correct: bool, replies: list[Reply], source: str = "",
+                 wrong: str = "") -> None:
+        """An answer and what it must have said: right closes the question; a wrong try (``wrong``: what was
+        tried) leaves it open, unless it was the third, or left one option; a solution or a grade closes it."""
         now = self.clock()
         text = replies[-1].text
-        assert ("Right!" in text) == correct and (correct or "Not quite" in text or "worked solution" in text), \
-            (p.n, prompt_id, correct, text[:200])
+        tries = p.tries_at(prompt_id)
+        if correct or not wrong:
+            closes = True
+        else:
+            tries = [*tries, wrong]
+            a = self.catalog.prompt_by_id[prompt_id].answer
+            closes = len(tries) >= 3 or (a.kind == "choice" and len(a.options) - len(tries) <= 1)
+        expect = "✅ Right" if correct else "worked solution" if source == "solution" else "Not quite this time" \
+            if source == "self" else "your last try" if closes else "Not quite yet"
+        assert expect in text and ("✅ Right" in text) == correct, (p.n, prompt_id, correct, tries, text[:200])
+        p.open_tries = None if closes else (prompt_id, tries)
         p.attempts.append((now, prompt_id, correct, source))
         p.studied(now)
+
+    def wrong_try(self, p: Person, prompt) -> str | None:
+        """A wrong answer not tried yet at this question: another option, or a listed mistake; None: none left."""
+        a, tried = prompt.answer, p.tries_at(prompt.id)
+        if a.kind == "choice":
+            return next((str(i) for i, o in enumerate(a.options) if o != a.value and str(i) not in tried), None)
+        return next((m.answer for m in prompt.mistakes if m.answer not in tried), None)
 
     async def study_step(self, p: Person) -> None:
         """One thing a studying learner does next, decided from what is open (what their chat shows)."""
@@ -252,8 +275,10 @@ class Soak:
                 assert "couldn't read" in replies[0].text.lower() or "read" in replies[0].text, replies[0].text
                 assert await self._rows(p) == before, "an unreadable answer changed stored data"
                 p.unreadable += 1
-            else:  # a choice typed wrongly: checked like a pressed option (wrong)
-                self.answered(p, prompt.id, False, replies)
+            else:  # not one of the options: never a try either
+                assert "not one of the options" in replies[0].text, replies[0].text
+                assert await self._rows(p) == before, "an unreadable choice changed stored data"
+                p.unreadable += 1
         elif r < 0.12:
             await self.say(p, "/hint")
             await self._answer(p, prompt, rng.random() < 0.8)
@@ -262,15 +287,14 @@ class Soak:
 
     async def _answer(self, p: Person, prompt, right: bool) -> None:
         a = prompt.answer
+        wrong = None if right else self.wrong_try(p, prompt)
+        right = wrong is None
         if a.kind == "choice":
-            k = a.options.index(a.value)
-            replies = await self.press(p, f"c:{prompt.id}:{k if right else (k + 1) % len(a.options)}")
+            pick = a.options.index(a.value) if right else int(wrong)
+            replies = await self.press(p, f"c:{prompt.id}:{pick}")
         else:
-            wrong = prompt.mistakes[0].answer if prompt.mistakes else None
-            if not right and wrong is None:
-                right = True
             replies = await self.say(p, a.value if right else wrong)
-        self.answered(p, prompt.id, right, replies)
+        self.answered(p, prompt.id, right, replies, wrong=wrong or "")
 
     async def _rows(self, p: Person) -> tuple:
         repo = self.core.repo
@@ -288,10 +312,13 @@ class Soak:
         if choice and r < 0.6:
             pid = choice[0].split(":")[1]
             prompt = self.catalog.prompt_by_id[pid]
-            right = self.rng.random() < 0.7
-            k = prompt.answer.options.index(prompt.answer.value)
-            replies = await self.press(p, f"c:{pid}:{k if right else (k + 1) % len(prompt.answer.options)}")
-            self.answered(p, pid, right, replies)
+            learner = await self.core.repo.find_learner(p.actor.platform, p.actor.user_id)
+            if learner.open_prompt != pid:  # the tap opens today's prompt afresh
+                p.open_tries = None
+            wrong = None if self.rng.random() < 0.7 else self.wrong_try(p, prompt)
+            pick = prompt.answer.options.index(prompt.answer.value) if wrong is None else int(wrong)
+            replies = await self.press(p, f"c:{pid}:{pick}")
+            self.answered(p, pid, wrong is None, replies, wrong=wrong or "")
         elif "z" in actions and r < 0.75:  # a snoozed reminder can be snoozed again
             replies = await self.press(p, "z")
             assert "Snoozed" in replies[0].text

@@ -40,3 +40,19 @@ async def answer_open_prompt(core, actor, catalog, right=True):
         idx = a.options.index(a.value) if right else next(i for i, o in enumerate(a.options) if o != a.value)
         return await core.press(actor, f"c:{prompt.id}:{idx}")
     return await core.handle_text(actor, f"/answer {a.value if right else prompt.mistakes[0].answer}")
+
+
+async def miss_open_prompt(core, actor, catalog):
+    """Get the open question wrong until it closes: distinct wrong tries (wrong options, listed mistakes),
+    then Show solution if tries are left. Returns the closing replies."""
+    learner = await core.repo.find_learner(actor.platform, actor.user_id)
+    prompt = catalog.prompt_by_id[learner.open_prompt]
+    a = prompt.answer
+    wrong = [f"c:{prompt.id}:{i}" for i, o in enumerate(a.options) if o != a.value] if a.kind == "choice" else \
+        [f"/answer {m.answer}" for m in prompt.mistakes]
+    for move in wrong:
+        r = await (core.press(actor, move) if move.startswith("c:") else core.handle_text(actor, move))
+        learner = await core.repo.find_learner(actor.platform, actor.user_id)
+        if learner.open_prompt != prompt.id:
+            return r
+    return await core.handle_text(actor, "/solution")

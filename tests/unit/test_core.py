@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.core.model import Actor
 from bot.storage.tables import metadata
-from tests.support.conversation import ADA, BOB, answer_open_prompt, db_state, press, texts
+from tests.support.conversation import ADA, BOB, answer_open_prompt, db_state, miss_open_prompt, press, texts
 
 
 async def test_next_lesson_then_practice_until_the_unit_completes(core, catalog):
@@ -17,11 +17,12 @@ async def test_next_lesson_then_practice_until_the_unit_completes(core, catalog)
     r = await press(core, ADA, r, "Done")
     assert "Lesson “Unit One” done" in r[0].text and "Practice" in r[0].text
     r = await answer_open_prompt(core, ADA, catalog, right=False)
-    assert "Not quite" in texts(r) and "Solution" in texts(r)
-    for _ in range(2):
-        await core.handle_text(ADA, "/next")
-        r = await answer_open_prompt(core, ADA, catalog)
-        assert "Right" in texts(r) and "Unit complete" not in texts(r)
+    assert "Not quite yet" in texts(r) and "Solution" not in texts(r)  # the question stays open
+    r = await answer_open_prompt(core, ADA, catalog)
+    assert "Right, on your second try" in texts(r) and "Unit complete" not in texts(r)
+    await core.handle_text(ADA, "/next")
+    r = await answer_open_prompt(core, ADA, catalog)
+    assert "Right" in texts(r) and "Unit complete" not in texts(r)
     await core.handle_text(ADA, "/next")
     r = await answer_open_prompt(core, ADA, catalog)
     assert "Unit complete: **Unit One**" in texts(r)
@@ -164,7 +165,7 @@ async def test_due_reviews_come_first_and_review_runs_only_them(core, catalog, c
     await press(core, ADA, r, "Done")
     learner = await repo.find_learner("console", "ada")
     missed = learner.open_prompt
-    await answer_open_prompt(core, ADA, catalog, right=False)
+    await miss_open_prompt(core, ADA, catalog)
     r = await core.handle_text(ADA, "/review")
     assert "No reviews are due" in r[0].text and "next one is due" in r[0].text
     clock.advance(days=1)

@@ -24,12 +24,12 @@ def chain(ratings: list[str], start: datetime = T0, card: str | None = None) -> 
 
 
 def test_rating_rule() -> None:
-    assert srs.rating_for(correct=True, hinted=False, revealed=False) == "good"
-    assert srs.rating_for(correct=True, hinted=True, revealed=False) == "hard"
-    assert srs.rating_for(correct=False, hinted=False, revealed=False) == "again"
-    assert srs.rating_for(correct=False, hinted=True, revealed=False) == "again"
-    assert srs.rating_for(correct=True, hinted=False, revealed=True) == "again"
-    assert srs.rating_for(correct=True, hinted=True, revealed=True) == "again"
+    assert srs.rating_for(correct=True, helped=False, revealed=False) == "good"
+    assert srs.rating_for(correct=True, helped=True, revealed=False) == "hard"
+    assert srs.rating_for(correct=False, helped=False, revealed=False) == "again"
+    assert srs.rating_for(correct=False, helped=True, revealed=False) == "again"
+    assert srs.rating_for(correct=True, helped=False, revealed=True) == "again"
+    assert srs.rating_for(correct=True, helped=True, revealed=True) == "again"
 
 
 def test_review_returns_json_and_aware_utc_due() -> None:

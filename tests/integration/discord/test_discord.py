@@ -156,13 +156,14 @@ async def test_the_answer_modal_checks_an_answer(fake, bot, catalog):
     assert opened.callback_types == [9] and opened.modal["title"] == "Your answer"
     it = await settle(fake, bot, await fake.submit(fake.ada, opened, fake.guild, answer="4/1"))
     msg = only(it)
-    assert msg.ephemeral and "❌ Not quite." in msg.text and "The answer is 1/4" in msg.text
+    assert msg.ephemeral and "❌ Not quite yet." in msg.text and "1/4" not in msg.text
+    assert "Press **Answer ✍️** to try again." in msg.text  # the question stays open: answer again
+    assert msg.labels == ["Answer ✍️", "Hint 💡", "Show solution"]
 
-    msg = only(await run(fake, bot, fake.ada, "next"))
     opened = await press(fake, bot, fake.ada, msg, "Answer")
     right = await open_answer(bot, catalog, fake.ada)
     msg = only(await settle(fake, bot, await fake.submit(fake.ada, opened, fake.guild, answer=right)))
-    assert "✅ Right!" in msg.text
+    assert "✅ Right, on your second try!" in msg.text
     # /answer still works, and says so when nothing is open
     msg = only(await run(fake, bot, fake.ada, "answer", answer="3"))
     assert "There is no open question right now" in msg.text

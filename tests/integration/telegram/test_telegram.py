@@ -50,8 +50,11 @@ async def test_new_learner_start_next_done_and_answers(bot):
     assert "Lesson “Unit One” done" in question.text and "Which is 3 + 3?" in question.text
     assert question.labels[:3] == ["6", "7", "3"] and "Hint 💡" in question.labels
 
-    [verdict] = await ann.press(question, "7")  # wrong
-    assert "Not quite" in verdict.text and "Solution" in verdict.text and verdict.labels == ["Next ▶"]
+    [verdict] = await ann.press(question, "7")  # wrong: the question stays open, without that option
+    assert "Not quite yet" in verdict.text and "Solution" not in verdict.text and "Pick again" in verdict.text
+    assert verdict.labels == ["6", "3", "Hint 💡", "Show solution"]
+    [verdict] = await ann.press(verdict, "6")
+    assert "Right, on your second try!" in verdict.text and "Solution" in verdict.text
     [question] = await ann.press(verdict, "Next")
     [verdict] = await ann.press(question, "12")  # 6 + 6, right
     assert "Right!" in verdict.text
@@ -59,10 +62,10 @@ async def test_new_learner_start_next_done_and_answers(bot):
     [typed] = await ann.say("/next")
     assert "Reply with your answer" in typed.text
     [verdict] = await ann.say(await bot.answer_for(ann, right=False))  # just typing: an answer
-    assert "Not quite" in verdict.text and "Numerator and denominator are swapped" in verdict.text
-    await ann.say("/next")
+    assert "Not quite yet" in verdict.text and "Numerator and denominator are swapped" in verdict.text
+    assert "Send your next try as a message" in verdict.text and verdict.labels == ["Hint 💡", "Show solution"]
     [verdict] = await ann.say(await bot.answer_for(ann, right=True))
-    assert "Right!" in verdict.text and verdict.labels == ["Next ▶"]
+    assert "Right, on your second try!" in verdict.text and verdict.labels == ["Next ▶"]
     [chat_reply] = await ann.say("hello")  # no question open: a nudge, not an error
     assert "/next" in chat_reply.text
 
