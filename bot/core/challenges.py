@@ -441,7 +441,8 @@ def post_reply(catalog: Catalog, ch: Challenge, day: int, prompt: Prompt, closes
     else:
         how = f"Answer with **Answer ✍️** or by replying to this message ({example_for(a)})"
         rows.append((Button("Answer ✍️", f"ca:{ch.id}:{day}", "primary", asks_text=True),))
-    counts = "your first answer counts" if ch.kind == CHALLENGE else "it counts for your own streak"
+    counts = ("your first answer counts (no second tries, so the scoring is fair)" if ch.kind == CHALLENGE
+              else "one answer each, and it counts for your own streak")
     lines = [head, "", prompt.question.strip(), "",
              f"{how}: {counts}, until {local_text(closes_at, ch.timezone)} ({ch.timezone})."]
     if ch.kind == CHALLENGE:
@@ -706,7 +707,10 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
         if prompt.answer.value:
             head += f"\nThe answer is **{esc(prompt.answer.value)}**."
         if ch.kind == CHALLENGE:
-            head += " No points today; tomorrow's prompt is a fresh chance."
+            head += ("\nIn a challenge your first answer is the one that counts, so there is no second try. "
+                     "No points today; tomorrow's prompt is a fresh chance.")
+        else:
+            head += "\nOne answer counts on a shared post; /next gives you practice with second tries."
     return Reply(f"{head}\n\n**Solution:** {prompt.solution.strip()}", math=True, public_text="✓ counted")
 
 

@@ -65,6 +65,7 @@ async def test_a_server_challenge_from_start_to_the_final_post(fake, bot, catalo
     await service.sweep()
     [post1] = fake.channel_messages(channel)
     assert "Day 1 of 2" in post1.text and not post1.ephemeral
+    assert "your first answer counts (no second tries, so the scoring is fair)" in post1.text
     p1 = await todays_prompt(bot, channel)
 
     clock.advance(seconds=20)
@@ -74,7 +75,8 @@ async def test_a_server_challenge_from_start_to_the_final_post(fake, bot, catalo
     assert "+13 points" in (await answer(fake, bot, bob, post1, p1.answer.value, fake.guild)).text
     clock.advance(seconds=20)
     msg = await answer(fake, bot, cat, post1, wrong(p1), fake.guild)
-    assert msg.ephemeral and "Not quite" in msg.text
+    assert msg.ephemeral and "Not quite" in msg.text and "your first answer is the one that counts" in msg.text
+    assert "Answer ✍️" not in msg.labels and "Hint 💡" not in msg.labels  # no second try in a challenge
     clock.advance(seconds=20)
     assert "already answered" in (await answer(fake, bot, cat, post1, p1.answer.value, fake.guild)).text
 

@@ -42,7 +42,8 @@ async def test_a_group_challenge_from_start_to_the_final_post(tmp_path, catalog,
         org = bot.person(50, "Olga", group=group)
         ann, bob, cat = (bot.person(uid, name, group=group) for uid, name in ((51, "Ann"), (52, "Bob"), (53, "Cat")))
         fake.admins.add((GROUP, org.id))
-        fake.private_chat(ann.user)  # Ann has started the bot: her verdicts also come by DM
+        fake.private_chat(ann.user)  # Ann and Cat have started the bot: their verdicts also come by DM
+        fake.private_chat(cat.user)
         service = ChallengeService(catalog, bot.core.repo, clock, {"telegram": bot.adapter.messenger}, rates={})
         clock.set(utc(2026, 3, 10, 12, 0))
 
@@ -71,6 +72,7 @@ async def test_a_group_challenge_from_start_to_the_final_post(tmp_path, catalog,
         await service.sweep()
         post1 = fake.shown(GROUP)[-1]
         assert "Day 1 of 2" in post1.text and "Leaderboard 🏆" in post1.labels and post1.reply_to is None
+        assert "your first answer counts (no second tries, so the scoring is fair)" in post1.text
         p1 = await todays_prompt(bot, GROUP)
 
         clock.advance(seconds=20)
@@ -84,6 +86,12 @@ async def test_a_group_challenge_from_start_to_the_final_post(tmp_path, catalog,
         clock.advance(seconds=20)
         [counted] = await cat.say(wrong(p1), reply_to=post1)
         assert counted.text == "✓ counted"
+        [dm] = fake.shown(cat.id)[-1:]
+        assert "Not quite" in dm.text and "your first answer is the one that counts" in dm.text
+        assert dm.labels == []  # no Hint, no second try
+        clock.advance(seconds=20)
+        [again] = await cat.say(right(p1), reply_to=post1)
+        assert "already answered" in again.text
         clock.advance(seconds=20)
         [again] = await ann.say(right(p1), reply_to=post1)
         assert "already answered" in again.text
