@@ -10,8 +10,9 @@ in alternating rounds (10k, 100k, 10k, ...) so that the machine's noise falls on
 - ``/next``: a learner's first ``/next`` of the run: whatever is next for them (an open question, a due
   review, a lesson, a practice question); it writes when it opens something.
 - ``/answer``: a prompt is opened first (``/next``, then ``/done`` for a lesson; not timed), then the answer
-  is timed, alternating right and wrong, so each timed call checks the answer and writes the attempt, the
-  review card, the study day and possibly the unit's completion.
+  is timed, alternating right and wrong, so each timed call checks the answer and writes the attempt and
+  the study day; a right one also the review card and possibly the unit's completion, a wrong one (a
+  first try) the open question's tries.
 - ``/progress``: the core's reply, which carries the chart's data; drawing the chart is the adapters'
   work (Discord, Telegram) and is not included.
 

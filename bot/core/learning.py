@@ -150,10 +150,18 @@ def tries_text(prompt: Prompt, tried: tuple[str, ...]) -> str:
     """What the learner tried so far and how many tries are left."""
     left = MAX_TRIES - len(tried)
     after = f"{left} more tr{'y' if left == 1 else 'ies'} before I show the solution"
+    said = [_tried_label(prompt, k) for k in tried]
     if prompt.answer.kind == "choice":
-        gone = [prompt.answer.options[int(k[1:])] for k in tried]
-        return f"_Not {', not '.join(f'“{esc(o)}”' for o in gone)}: {after}._"
-    return f"_Tried so far: {', '.join(f'“{esc(t)}”' for t in tried)} · {after}._"
+        return f"_Not {', not '.join(said)}: {after}._"
+    return f"_Tried so far: {', '.join(said)} · {after}._"
+
+
+def _tried_label(prompt: Prompt, key: str) -> str:
+    """A wrong try as the learner sees it: the option's text, or the answer as they typed it."""
+    options = prompt.answer.options
+    if prompt.answer.kind == "choice" and key[1:].isdecimal() and int(key[1:]) < len(options):
+        return f"“{esc(options[int(key[1:])])}”"
+    return f"“{esc(key)}”"
 
 
 def grading_reply(prompt: Prompt, head: str = "") -> Reply:
@@ -304,9 +312,7 @@ async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feed
     key = _try_key(prompt, text)
     tools = (Button("Hint 💡", f"h:{prompt.id}"), Button("Show solution", f"v:{prompt.id}"))
     if key in learner.tried:  # the same wrong answer again is not another try
-        said = f"“{esc(prompt.answer.options[int(key[1:])])}”" if key.startswith("#") and prompt.answer.kind == \
-            "choice" else f"“{esc(key)}”"
-        return [Reply(f"You already tried {said}: it is still not it, and it does not count again. "
+        return [Reply(f"You already tried {_tried_label(prompt, key)}: it is still not it, and it does not count again. "
                       f"{again_text(ctx, prompt)}", buttons=(*option_rows(prompt, learner.tried), tools),
                       expects_answer=prompt.answer.kind != "choice")]
     tried = (*learner.tried, key)
