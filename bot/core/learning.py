@@ -317,7 +317,7 @@ async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feed
                       expects_answer=prompt.answer.kind != "choice")]
     tried = (*learner.tried, key)
     if len(tried) >= MAX_TRIES or (prompt.answer.kind == "choice" and len(option_rows(prompt, tried)) <= 1):
-        return await _record(ctx, learner, prompt, False, text, feedback=feedback, revealed=True)
+        return await _record(ctx, learner, prompt, False, text, feedback=feedback, revealed=True, last_try=True)
     hints = learner.open_hints
     lines = ["❌ Not quite yet." + (f" 💡 {feedback}" if feedback else "")]
     if len(tried) >= 2 and hints < len(prompt.hints):  # the second wrong try brings the next hint
@@ -346,10 +346,11 @@ async def self_grade(ctx: Ctx, prompt_id: str, had_it: bool) -> list[Reply]:
 
 async def _record(
     ctx: Ctx, learner: Learner, prompt: Prompt, correct: bool, text: str, *, feedback: str = "",
-    self_graded: bool = False, revealed: bool = False,
+    self_graded: bool = False, revealed: bool = False, last_try: bool = False,
 ) -> list[Reply]:
     """Close the open question: the answer that decides it, its review card rated by how it went
-    (:func:`bot.practice.srs.rating_for`), and the unit's completion."""
+    (:func:`bot.practice.srs.rating_for`), and the unit's completion. ``revealed``: the solution is shown,
+    asked for or (``last_try``) after the last wrong try."""
     catalog = ctx.catalog
     unit = catalog.unit_by_id[catalog.unit_of_prompt[prompt.id]]
     hinted = learner.open_hints > 0
@@ -370,12 +371,12 @@ async def _record(
         hinted=hinted, revealed=revealed, answer=text, source=source, study_day=ctx.local_date(learner),
         card=card, card_due=due, complete_unit=complete,
     ))
-    if revealed and text == SHOWN:
-        answer_is = f", and the answer: {_answer_text(prompt)}" if prompt.answer.value else ""
-        head = f"📖 Here is the worked solution{answer_is}. The question {COMES_BACK}."
-    elif revealed:
+    if last_try:
         head = "❌ Not quite." + (f" 💡 {feedback}" if feedback else "")
         head += f"\nThat was your last try, so here is the answer: {_answer_text(prompt)}. It {COMES_BACK}."
+    elif revealed:
+        answer_is = f", and the answer: {_answer_text(prompt)}" if prompt.answer.value else ""
+        head = f"📖 Here is the worked solution{answer_is}. The question {COMES_BACK}."
     elif correct and tries:
         head = f"✅ Right, on your {ORDINALS[tries]} try! It {COMES_BACK}, to make it stick."
     elif correct:
