@@ -62,6 +62,9 @@ MAX_CHOICES = 25
 DESCRIPTION_LIMIT = 100
 ANSWER_ID = "answer"  # custom_id of the Answer button, of the modal and of its text field
 TEXT_PREFIX = "t:"  # custom_id of a button asking for text (and of its modal): t:<core action>
+ANSWER_LABEL = "Answer ✍️"  # the button the adapter adds to replies that expect an answer
+ANSWER_AGAIN = f"Press **{ANSWER_LABEL}** to try again."  # after a wrong try (Actor.answer_again)
+ANSWER_AGAIN_DM = f"Press **{ANSWER_LABEL}** to try again (or just send it here)."
 ANSWER_MAX_CHARS = 1000
 EMBED_COLOUR = discord.Colour(0x3B82F6)
 # Non-privileged: guild events (for the guild cache) and DMs (free-text answers arrive with their content).
@@ -140,7 +143,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=ANSWER_ID
     """Added by the adapter to replies that expect an answer: opens the answer modal."""
 
     def __init__(self) -> None:
-        super().__init__(discord.ui.Button(label="Answer ✍️", style=discord.ButtonStyle.primary, custom_id=ANSWER_ID))
+        super().__init__(discord.ui.Button(label=ANSWER_LABEL, style=discord.ButtonStyle.primary, custom_id=ANSWER_ID))
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item, match: re.Match[str]):
@@ -458,7 +461,7 @@ class DiscordAdapter:
     async def on_dm_text(self, message: discord.Message) -> None:
         with self._handling():
             actor = Actor(PLATFORM, str(message.author.id), message.author.display_name,
-                          chat_id=str(message.channel.id), is_private=True)
+                          chat_id=str(message.channel.id), is_private=True, answer_again=ANSWER_AGAIN_DM)
             try:
                 for reply in await self.core.handle_text(actor, message.content):
                     for out in await render(reply):
@@ -519,6 +522,7 @@ def actor_of(interaction: discord.Interaction, *, admin_command: bool = False) -
         # organiser commands (the command's default permissions hide them from others too).
         is_admin=admin_command and guild_id is not None and interaction.permissions.manage_guild,
         guild_id=str(guild_id) if guild_id else None,
+        answer_again=ANSWER_AGAIN_DM if guild_id is None else ANSWER_AGAIN,
     )
 
 

@@ -123,6 +123,7 @@ def actor_for(user: User, chat: Chat | None, *, is_admin: bool = False) -> Actor
         PLATFORM, str(user.id), user.full_name or user.username or str(user.id),
         chat_id=str(chat.id if chat is not None else user.id), is_private=private, is_admin=is_admin,
         guild_id=None if private or chat is None else str(chat.id),
+        answer_again="Send your next try as a message." if private else "Reply to this message with your next try.",
     )
 
 

@@ -297,15 +297,8 @@ def _option_key(index: int) -> str:
 
 
 def again_text(ctx: Ctx, prompt: Prompt) -> str:
-    """How to answer again, in the words of the learner's platform."""
-    if prompt.answer.kind == "choice":
-        return "Pick again below."
-    actor = ctx.actor
-    if actor.platform == "discord":
-        return "Press **Answer ✍️** to try again" + (" (or just send it here)." if actor.is_private else ".")
-    if actor.platform == "telegram":
-        return "Send your next try as a message." if actor.is_private else "Reply to this message with your next try."
-    return "Try again with `/answer <your answer>`."
+    """How to answer again: the options left, or the way of the learner's platform (``Actor.answer_again``)."""
+    return "Pick again below." if prompt.answer.kind == "choice" else ctx.actor.answer_again
 
 
 async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feedback: str) -> list[Reply]:
@@ -316,7 +309,8 @@ async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feed
                       f"{again_text(ctx, prompt)}", buttons=(*option_rows(prompt, learner.tried), tools),
                       expects_answer=prompt.answer.kind != "choice")]
     tried = (*learner.tried, key)
-    if len(tried) >= MAX_TRIES or (prompt.answer.kind == "choice" and len(option_rows(prompt, tried)) <= 1):
+    options = option_rows(prompt, tried)
+    if len(tried) >= MAX_TRIES or (prompt.answer.kind == "choice" and len(options) <= 1):
         return await _record(ctx, learner, prompt, False, text, feedback=feedback, revealed=True, last_try=True)
     hints = learner.open_hints
     lines = ["❌ Not quite yet." + (f" 💡 {feedback}" if feedback else "")]
@@ -333,7 +327,7 @@ async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feed
         study_day=ctx.local_date(learner), card=None, card_due=None, complete_unit=False,
         keep_open={"open_tried": "\n".join(tried), "open_hints": hints},
     ))
-    return [Reply("\n".join(lines), buttons=(*option_rows(prompt, tried), tools), math=True,
+    return [Reply("\n".join(lines), buttons=(*options, tools), math=True,
                   expects_answer=prompt.answer.kind != "choice")]
 
 

@@ -17,6 +17,8 @@ class Actor:
     is_private: bool = True  # a DM / private chat / console
     is_admin: bool = False  # may run organiser commands here (Manage Server; group admin)
     guild_id: str | None = None  # Discord server or Telegram group the chat belongs to
+    # how to answer an open question again here, in this platform's words (after a wrong try)
+    answer_again: str = "Try again with `/answer <your answer>`."
 
 
 @dataclass(frozen=True)
