@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from datetime import datetime
@@ -25,17 +24,7 @@ from bot.core.reminders import ReminderService  # noqa: E402
 from bot.storage.db import create_engine  # noqa: E402
 from bot.storage.repo import SqlRepository  # noqa: E402
 from tests.support import FIXTURE_CONTENT  # noqa: E402
-
-
-class FileMessenger:
-    def __init__(self, path: str, delay: float):
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.delay = delay
-
-    async def send(self, destination, reply) -> None:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        os.write(self.fd, f"{destination.chat_id}\n".encode())
+from tests.support.reminder_worker import FileMessenger  # noqa: E402
 
 
 async def main() -> None:
