@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core import challenges, learning, reminders, streaks
 from bot.core.markup import esc
-from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, TopicProgress
+from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, ReviewForecast, TopicProgress
 from bot.core.registry import Arg, Registry
 from bot.core.service import NEXT_BUTTON, Ctx, UsageError, zone
 
@@ -92,15 +92,18 @@ def build_registry() -> Registry:
     @c("review", "Only your due reviews: questions that are ready to come back")
     async def review(ctx: Ctx, _: dict[str, Any]) -> Reply:
         learner = await ctx.learner()
-        due = [p for p in await ctx.repo.due_reviews(learner.id, ctx.now, 5) if p in ctx.catalog.prompt_by_id]
-        if not due:
+        reviewing = ctx.catalog.prompt_by_id.get(learner.open_prompt or "")
+        if learner.open_source == "review" and reviewing is not None:
+            return learning.open_question_reply(ctx.catalog, learner, reviewing)
+        prompt = await learning.due_review(ctx, learner, capped=False)
+        if prompt is None:
             nxt = await ctx.repo.next_review_at(learner.id)
             when = f" The next one is due {nxt.astimezone(zone(learner.timezone)):%a %d %b %H:%M}." if nxt else ""
             return Reply(f"🔁 No reviews are due right now.{when} Type /next to keep learning.",
                          buttons=((NEXT_BUTTON,),))
-        if learner.open_prompt == due[0]:
-            return learning.open_question_reply(ctx.catalog, learner, ctx.catalog.prompt_by_id[due[0]])
-        return await learning.open_prompt(ctx, ctx.catalog.prompt_by_id[due[0]], "review")
+        if learner.open_prompt == prompt.id:
+            return learning.open_question_reply(ctx.catalog, learner, prompt)
+        return await learning.open_prompt(ctx, prompt, "review")
 
     @c("topics", "The map: every topic and how far you are")
     async def topics(ctx: Ctx, _: dict[str, Any]) -> Reply:
@@ -315,6 +318,9 @@ async def open_daily(ctx: Ctx) -> Reply:
         await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id)])
     if learner.open_prompt == prompt.id:
         return learning.open_question_reply(ctx.catalog, learner, prompt)
+    had = await learning.daily_answered(ctx, learner, prompt.id)
+    if had:
+        return Reply(had, buttons=((NEXT_BUTTON,),))
     return await learning.open_prompt(ctx, prompt, "daily")
 
 
@@ -324,7 +330,15 @@ async def progress_snapshot(ctx: Ctx) -> ProgressSnapshot:
     states = await ctx.repo.unit_states(learner.id)
     days = await ctx.repo.study_days(learner.id, today - timedelta(days=STREAK_WINDOW_DAYS))
     total, correct = await ctx.repo.attempt_totals(learner.id)
-    due = await ctx.repo.count_due(learner.id, ctx.now)
+    week = [(p, at) for p, at in await ctx.repo.review_schedule(learner.id, ctx.day_start(learner, 7))
+            if p in ctx.catalog.prompt_by_id]
+    later = [at for _, at in week if at > ctx.now]
+    tomorrow, after = ctx.day_start(learner, 1), ctx.day_start(learner, 2)
+    forecast = ReviewForecast(
+        due_now=len(week) - len(later), later_today=sum(1 for at in later if at < tomorrow),
+        tomorrow=sum(1 for at in later if tomorrow <= at < after), this_week=sum(1 for at in later if at >= after),
+        next_at=None if week else await ctx.repo.next_review_at(learner.id),
+    )
     s = streaks.compute(days, today)
     topics = tuple(
         TopicProgress(t.id, t.title,
@@ -335,8 +349,8 @@ async def progress_snapshot(ctx: Ctx) -> ProgressSnapshot:
     return ProgressSnapshot(
         display_name=learner.display_name, topics=topics, attempts=total, correct=correct, streak=s.current,
         best_streak=s.best, freezes_left=1 if s.freeze_ready else 0,
-        study_dates=tuple(d for d in days if (today - d).days < 7 * 8), today=today, reviews_due=due,
-        frozen_dates=s.frozen,
+        study_dates=tuple(d for d in days if (today - d).days < 7 * 8), today=today, reviews_due=forecast.due_now,
+        frozen_dates=s.frozen, reviews=forecast, timezone=learner.timezone,
     )
 
 
@@ -356,8 +370,23 @@ def progress_text(p: ProgressSnapshot) -> str:
         lines.append(f"  {bar} {esc(t.title)}: {t.done}/{t.total}")
     acc = f"{100 * p.accuracy:.0f}% of {p.attempts}" if p.accuracy is not None else "no answers yet"
     lines.append(f"🎯 Accuracy: {acc}")
-    lines.append(f"🔁 Reviews due: {p.reviews_due}" + (" — /next starts with them" if p.reviews_due else ""))
+    lines.append(reviews_line(p))
     return "\n".join(lines)
+
+
+def reviews_line(p: ProgressSnapshot) -> str:
+    """When reviews come: due now (the only count called due), later today, tomorrow, the rest of the week."""
+    f = p.reviews
+    head = f"🔁 Reviews due: {f.due_now}"
+    later = [f"{n} {when}" for n, when in ((f.later_today, "later today"), (f.tomorrow, "tomorrow"),
+                                           (f.this_week, "later this week")) if n]
+    if later:
+        head += " · coming: " + ", ".join(later)
+    elif f.next_at is not None and not f.due_now:
+        head += f" · the next on {f.next_at.astimezone(zone(p.timezone)):%a %d %b}"
+    if f.due_now:
+        head += f"\n  /next mixes up to {learning.REVIEWS_BEFORE_NEW} of them in before each new step; /review does them all"
+    return head
 
 
 # ---------------------------------------------------------------- button actions

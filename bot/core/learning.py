@@ -4,6 +4,11 @@ Unit completion rule: a unit is complete when its lesson is done and the learner
 ``UNIT_GOAL`` different prompts of it correctly (all of them if it has fewer). Prompts come easiest
 first; a prompt answered wrongly comes back after the others. Skipping a lesson marks the unit as
 known (it counts as done for prerequisites).
+
+Interleaving rule: ``/next`` shows at most ``REVIEWS_BEFORE_NEW`` due reviews in a row, then the next
+lesson or practice question (when there is one left); ``/review`` shows due reviews only. Of the due
+reviews, the one shown comes from the unit the learner saw least recently, so reviews mix earlier
+units rather than drilling one. When each review comes due is :mod:`bot.practice.srs`'s rule.
 """
 
 from __future__ import annotations
@@ -14,15 +19,20 @@ from bot.content.model import Prompt, Unit
 from bot.core.markup import esc
 from bot.core.model import Button, Reply
 from bot.core.ports import AnswerRecord, Learner, PromptStats, UnitState
-from bot.core.service import NEXT_BUTTON, UsageError
+from bot.core.service import NEXT_BUTTON, UsageError, zone
 from bot.practice import srs
 from bot.practice.check import check_prompt, chosen_option, example_for
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.content.loader import Catalog
     from bot.core.service import Ctx
 
 UNIT_GOAL = 3
+REVIEWS_BEFORE_NEW = 3  # /next: at most this many due reviews in a row before new material
+RECENT_ROWS = 30  # attempt rows read to see the run of reviews and the units seen last
+REVIEW_CANDIDATES = 30  # due reviews (earliest due first) the one to show is chosen from
 MAX_TRIES = 3  # wrong tries at a question before its answer and worked solution are shown
 CLOSED = ("done", "skipped")
 
@@ -89,6 +99,41 @@ def correct_count(stats: dict[str, PromptStats]) -> int:
 
 def unit_goal(unit: Unit) -> int:
     return min(UNIT_GOAL, len(unit.prompts))
+
+
+def review_run(recent: list[tuple[str, str, str]]) -> int:
+    """How many questions in a row, up to now, were reviews; ``recent``: attempt rows, newest first
+    (consecutive rows of one prompt are one question: its wrong tries and the answer that closed it)."""
+    run, last = 0, None
+    for prompt_id, _unit, source in recent:
+        if prompt_id == last:
+            continue
+        if source != "review":
+            break
+        run, last = run + 1, prompt_id
+    return run
+
+
+def choose_review(catalog: Catalog, due: list[str], recent: list[tuple[str, str, str]]) -> str:
+    """Of the due reviews (earliest due first), the one from the unit seen least recently (never seen
+    in ``recent`` first); within a unit, the earliest due."""
+    seen: dict[str, int] = {}
+    for i, (_prompt, unit_id, _source) in enumerate(recent):
+        seen.setdefault(unit_id, i)
+    return max(enumerate(due), key=lambda ip: (seen.get(catalog.unit_of_prompt[ip[1]], len(recent)), -ip[0]))[1]
+
+
+async def due_review(ctx: Ctx, learner: Learner, *, capped: bool) -> Prompt | None:
+    """The review to show now, if any is due; ``capped`` (``/next``): none after ``REVIEWS_BEFORE_NEW``
+    reviews in a row."""
+    catalog = ctx.catalog
+    due = [p for p in await ctx.repo.due_reviews(learner.id, ctx.now, REVIEW_CANDIDATES) if p in catalog.prompt_by_id]
+    if not due:
+        return None
+    recent = await ctx.repo.recent_attempts(learner.id, RECENT_ROWS)
+    if capped and review_run(recent) >= REVIEWS_BEFORE_NEW:
+        return None
+    return catalog.prompt_by_id[choose_review(catalog, due, recent)]
 
 
 # ---------------------------------------------------------------- views
@@ -186,12 +231,11 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
     catalog = ctx.catalog
     if learner.open_prompt and learner.open_prompt in catalog.prompt_by_id:
         return _prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt]), intro)
-    due = await ctx.repo.due_reviews(learner.id, ctx.now, 1)
-    due = [p for p in due if p in catalog.prompt_by_id]
-    if due:
-        return _prefixed(await open_prompt(ctx, catalog.prompt_by_id[due[0]], "review"), intro)
     states = await ctx.repo.unit_states(learner.id)
     unit = current_unit(catalog, states, learner.focus_topic)
+    review = await due_review(ctx, learner, capped=unit is not None)
+    if review is not None:
+        return _prefixed(await open_prompt(ctx, review, "review"), intro)
     if unit is None:
         return _prefixed(Reply(
             "🎓 You have completed every unit of the track — wonderful work!\n\n"
@@ -256,6 +300,9 @@ async def open_question(ctx: Ctx, prompt_id: str | None = None) -> tuple[Learner
         and learner.daily_date == ctx.local_date(learner) and prompt_id in ctx.catalog.prompt_by_id
     ):
         # a button on today's reminder: one tap answers today's prompt, whatever else was open
+        had = await daily_answered(ctx, learner, prompt_id)
+        if had:
+            raise UsageError(had)
         await open_prompt(ctx, ctx.catalog.prompt_by_id[prompt_id], "daily")
         learner = await ctx.refresh()
     if prompt_id is not None and prompt_id != learner.open_prompt:  # a button of an earlier question
@@ -263,6 +310,18 @@ async def open_question(ctx: Ctx, prompt_id: str | None = None) -> tuple[Learner
     if not learner.open_prompt or learner.open_prompt not in ctx.catalog.prompt_by_id:
         raise UsageError("There is no open question right now. Type /next to get one.")
     return learner, ctx.catalog.prompt_by_id[learner.open_prompt]
+
+
+async def daily_answered(ctx: Ctx, learner: Learner, prompt_id: str) -> str:
+    """What to say when today's prompt, not open now, has had its answer today ("" if not): one answer a
+    day counts, so it does not open again (a second answer would count twice in accuracy and reviews)."""
+    if learner.open_prompt == prompt_id:
+        return ""
+    right = await ctx.repo.answered_since(learner.id, prompt_id, ctx.day_start(learner))
+    if right is None:
+        return ""
+    how = "answered today's prompt already ✓" if right else "had today's prompt already; it comes back for review"
+    return f"☀️ You {how}. One answer a day counts; a new prompt comes tomorrow. Type /next to keep learning."
 
 
 async def answer(ctx: Ctx, text: str, prompt_id: str | None = None) -> list[Reply]:
@@ -365,18 +424,20 @@ async def _record(
         hinted=hinted, revealed=revealed, answer=text, source=source, study_day=ctx.local_date(learner),
         card=card, card_due=due, complete_unit=complete,
     ))
+    back = comes_back(ctx, learner, due)
     if last_try:
         head = "❌ Not quite." + (f" 💡 {feedback}" if feedback else "")
-        head += f"\nThat was your last try, so here is the answer: {_answer_text(prompt)}. It {COMES_BACK}."
+        head += f"\nThat was your last try, so here is the answer: {_answer_text(prompt)}. It {back}."
     elif revealed:
         answer_is = f", and the answer: {_answer_text(prompt)}" if prompt.answer.value else ""
-        head = f"📖 Here is the worked solution{answer_is}. The question {COMES_BACK}."
+        head = f"📖 Here is the worked solution{answer_is}. The question {back}."
     elif correct and tries:
-        head = f"✅ Right, on your {ORDINALS[tries]} try! It {COMES_BACK}, to make it stick."
+        head = f"✅ Right, on your {ORDINALS[tries]} try! It {back} for review, to make it stick."
     elif correct:
-        head = "✅ Right!" + (f" (with a hint — it {COMES_BACK})" if hinted else "")
+        head = "✅ Right!" + (f" (with a hint — it {back} for review)" if hinted else
+                             f" It {back} for its next review." if source == "review" else "")
     else:  # self-graded: missed it
-        head = f"❌ Not quite this time — no worries, it {COMES_BACK}."
+        head = f"❌ Not quite this time — no worries, it {back}."
     text_out = head
     if not self_graded:
         text_out += f"\n\n**Solution:** {prompt.solution.strip()}"
@@ -385,7 +446,15 @@ async def _record(
     return [Reply(text_out, buttons=((NEXT_BUTTON,),), math=True)]
 
 
-COMES_BACK = "comes back for review soon"
+
+
+def comes_back(ctx: Ctx, learner: Learner, due: datetime) -> str:
+    """When a closed question comes back for review, as the learner's calendar has it."""
+    days = (due.astimezone(zone(learner.timezone)).date() - ctx.local_date(learner)).days
+    if days <= 0:
+        return "comes back later today"
+    return "comes back tomorrow" if days == 1 else f"comes back in {days} days"
+
 SHOWN = "(solution shown)"  # what an attempt row says when the learner asked for the solution
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 
@@ -436,10 +505,14 @@ async def skip(ctx: Ctx) -> Reply:
 async def skip_prompt(ctx: Ctx, prompt_id: str) -> Reply:
     learner, prompt = await open_question(ctx, prompt_id)
     unit_id = ctx.catalog.unit_of_prompt[prompt.id]
+    card, due, intro = await ctx.repo.card(learner.id, prompt.id), None, "⏭ Skipped; it will come back later."
+    if card is not None and srs.due_of(card) <= ctx.now:  # a due review waits until tomorrow, memory unchanged
+        due = ctx.day_start(learner, 1)
+        card, intro = srs.deferred(card, due), "⏭ Skipped; this review comes back tomorrow."
     # recorded so it goes to the back of the queue; skips never count in accuracy or reviews
     await ctx.repo.record_answer(AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=False, hinted=False,
-        revealed=False, answer="", source="skip", study_day=None, card=None, card_due=None,
+        revealed=False, answer="", source="skip", study_day=None, card=card if due else None, card_due=due,
         complete_unit=False,
     ))
-    return await next_step(ctx, intro="⏭ Skipped; it will come back later.")
+    return await next_step(ctx, intro=intro)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,18 @@ class TopicProgress:
 
 
 @dataclass(frozen=True)
+class ReviewForecast:
+    """How many reviews come when, by the learner's calendar: due now, later today, tomorrow, and after
+    tomorrow within the week; ``next_at``: the next due instant when none comes within the week."""
+
+    due_now: int
+    later_today: int
+    tomorrow: int
+    this_week: int
+    next_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ProgressSnapshot:
     """Everything /progress shows; also the input of the progress chart."""
 
@@ -88,8 +100,10 @@ class ProgressSnapshot:
     freezes_left: int
     study_dates: tuple[date, ...]  # local dates with real study, recent weeks
     today: date
-    reviews_due: int
+    reviews_due: int  # due now
     frozen_dates: tuple[date, ...] = field(default_factory=tuple)
+    reviews: ReviewForecast = field(default_factory=lambda: ReviewForecast(0, 0, 0, 0))
+    timezone: str = "UTC"
 
     @property
     def accuracy(self) -> float | None:

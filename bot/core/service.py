@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -66,6 +66,11 @@ class Ctx:
 
     def local_date(self, learner: Learner) -> date:
         return self.now.astimezone(zone(learner.timezone)).date()
+
+    def day_start(self, learner: Learner, days: int = 0) -> datetime:
+        """The instant (UTC) the learner's local day ``days`` after today begins: 0 today, 1 tomorrow."""
+        day = self.local_date(learner) + timedelta(days=days)
+        return datetime.combine(day, datetime.min.time(), tzinfo=zone(learner.timezone)).astimezone(UTC)
 
 
 @lru_cache(maxsize=512)

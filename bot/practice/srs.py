@@ -3,12 +3,17 @@
 A learner's memory of one prompt is an FSRS card, stored as JSON text. Each answer reviews the card with a
 rating and yields the next due instant. The clock is always injected (``now``) so scheduling is testable and
 deterministic; fuzzing is disabled for the same reason.
+
+The parameters in use are the constants below, and only they. FSRS's default learning steps (1 and 10 minutes)
+suit flashcards; a maths prompt answered right first time has shown the skill, so there are no steps: its first
+review is FSRS's own interval (2 days for "good", 1 day for "hard"). Only a prompt missed or revealed ("again")
+comes back the same day, ``MISSED_COMES_BACK_AFTER`` later, when the learner has moved on to other prompts.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from fsrs import Card, Rating, Scheduler
@@ -17,8 +22,18 @@ RatingName = Literal["again", "hard", "good"]
 
 _RATINGS: dict[str, Rating] = {"again": Rating.Again, "hard": Rating.Hard, "good": Rating.Good}
 
+# ---- the FSRS parameters in use (FSRS-6 with its default weights)
+DESIRED_RETENTION = 0.9  # the chance to still know a prompt when its review comes due; FSRS sets intervals by it
+LEARNING_STEPS: tuple[timedelta, ...] = ()  # none: right first time, the first review is days away
+RELEARNING_STEPS: tuple[timedelta, ...] = ()  # none: a lapse is rescheduled by FSRS's memory model
+MISSED_COMES_BACK_AFTER = timedelta(hours=1)  # "again" (missed or revealed): later the same day
+MAXIMUM_INTERVAL_DAYS = 365  # even a well-known prompt comes back within a year
+
 # One shared scheduler: it is immutable after construction and holds no per-card state.
-SCHEDULER = Scheduler(enable_fuzzing=False)
+SCHEDULER = Scheduler(
+    desired_retention=DESIRED_RETENTION, learning_steps=LEARNING_STEPS, relearning_steps=RELEARNING_STEPS,
+    maximum_interval=MAXIMUM_INTERVAL_DAYS, enable_fuzzing=False,
+)
 
 
 def _utc(now: datetime) -> datetime:
@@ -63,7 +78,16 @@ def review(card_json: str | None, rating: RatingName, now: datetime) -> tuple[st
     if card.last_review is not None:
         card.last_review = _utc(card.last_review)
     card, _log = SCHEDULER.review_card(card, _RATINGS[rating], review_datetime=now)
+    if rating == "again":  # FSRS's memory update stands; only the next sight of it is brought forward
+        card.due = now + MISSED_COMES_BACK_AFTER
     return card.to_json(), _utc(card.due)
+
+
+def deferred(card_json: str, until: datetime) -> str:
+    """The card with its due moved to ``until`` (a review skipped: no rating, its memory unchanged)."""
+    card = Card.from_json(card_json)
+    card.due = _utc(until)
+    return card.to_json()
 
 
 def due_of(card_json: str) -> datetime:

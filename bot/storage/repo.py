@@ -53,11 +53,24 @@ _DUE_REVIEWS = (
     select(review_cards.c.prompt_id)
     .where(review_cards.c.learner_id == bindparam("learner_id"), review_cards.c.due_at <= bindparam("now"))
     .order_by(review_cards.c.due_at, review_cards.c.prompt_id)
+    .limit(bindparam("limit"))
 )
-_FIRST_DUE_REVIEW = _DUE_REVIEWS.limit(1)
 _NEXT_REVIEW_AT = select(func.min(review_cards.c.due_at)).where(review_cards.c.learner_id == bindparam("learner_id"))
-_COUNT_DUE = select(func.count()).where(review_cards.c.learner_id == bindparam("learner_id"),
-                                        review_cards.c.due_at <= bindparam("now"))
+_REVIEW_SCHEDULE = (
+    select(review_cards.c.prompt_id, review_cards.c.due_at)
+    .where(review_cards.c.learner_id == bindparam("learner_id"), review_cards.c.due_at < bindparam("until"))
+    .order_by(review_cards.c.due_at, review_cards.c.prompt_id)
+)
+_RECENT_ATTEMPTS = (
+    select(attempts.c.prompt_id, attempts.c.unit_id, attempts.c.source)
+    .where(attempts.c.learner_id == bindparam("learner_id"))
+    .order_by(attempts.c.id.desc())
+    .limit(bindparam("limit"))
+)
+_ANSWERED_SINCE = select(func.count(), func.max(func.cast(attempts.c.correct, type_=attempts.c.id.type))).where(
+    attempts.c.learner_id == bindparam("learner_id"), attempts.c.prompt_id == bindparam("prompt_id"),
+    attempts.c.at >= bindparam("since"), attempts.c.source != "skip",
+)
 _STUDY_DAYS = (
     select(study_days.c.day)
     .where(study_days.c.learner_id == bindparam("learner_id"), study_days.c.day >= bindparam("since"))
@@ -220,17 +233,28 @@ class SqlRepository(ChallengeQueries):
 
     async def due_reviews(self, learner_id: int, now: datetime, limit: int = 1) -> list[str]:
         async with self._reading() as conn:
-            rows = await conn.execute(_DUE_REVIEWS.limit(limit) if limit != 1 else _FIRST_DUE_REVIEW,
-                                      {"learner_id": learner_id, "now": now})
+            rows = await conn.execute(_DUE_REVIEWS, {"learner_id": learner_id, "now": now, "limit": limit})
             return [r.prompt_id for r in rows]
 
     async def next_review_at(self, learner_id: int) -> datetime | None:
         async with self._reading() as conn:
             return (await conn.execute(_NEXT_REVIEW_AT, {"learner_id": learner_id})).scalar_one()
 
-    async def count_due(self, learner_id: int, now: datetime) -> int:
+    async def review_schedule(self, learner_id: int, until: datetime) -> list[tuple[str, datetime]]:
         async with self._reading() as conn:
-            return (await conn.execute(_COUNT_DUE, {"learner_id": learner_id, "now": now})).scalar_one()
+            rows = await conn.execute(_REVIEW_SCHEDULE, {"learner_id": learner_id, "until": until})
+            return [(r.prompt_id, r.due_at) for r in rows]
+
+    async def recent_attempts(self, learner_id: int, limit: int) -> list[tuple[str, str, str]]:
+        async with self._reading() as conn:
+            rows = await conn.execute(_RECENT_ATTEMPTS, {"learner_id": learner_id, "limit": limit})
+            return [(r.prompt_id, r.unit_id, r.source) for r in rows]
+
+    async def answered_since(self, learner_id: int, prompt_id: str, since: datetime) -> bool | None:
+        async with self._reading() as conn:
+            n, right = (await conn.execute(_ANSWERED_SINCE, {"learner_id": learner_id, "prompt_id": prompt_id,
+                                                             "since": since})).one()
+            return bool(right) if n else None
 
     # ------------------------------------------------------------ streaks and totals
 

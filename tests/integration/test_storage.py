@@ -77,7 +77,11 @@ async def test_answers_cards_days_and_units(repo):
     assert await repo.attempt_totals(lr.id) == (3, 2)
     assert await repo.due_reviews(lr.id, NOW + timedelta(days=1, minutes=5), 5) == ["p1"]
     assert await repo.due_reviews(lr.id, NOW + timedelta(days=2, minutes=5), 5) == ["p1", "p0"]
-    assert await repo.count_due(lr.id, NOW) == 0
+    assert await repo.review_schedule(lr.id, NOW) == []
+    assert await repo.review_schedule(lr.id, NOW + timedelta(days=2)) == [("p1", NOW + timedelta(days=1))]
+    assert await repo.recent_attempts(lr.id, 2) == [("p0", "u1", "practice"), ("p1", "u1", "practice")]
+    assert await repo.answered_since(lr.id, "p0", NOW) is True  # wrong, then right
+    assert await repo.answered_since(lr.id, "p1", NOW + timedelta(minutes=2)) is None
     exported = await repo.export_learner(lr.id)
     assert len(exported["attempts"]) == 3 and len(exported["attempts"][0]["answer"]) == 200
     await repo.forget_learner(lr.id)

@@ -54,11 +54,34 @@ def test_again_is_due_before_good() -> None:
     assert after_again < after_hard < after_good
 
 
-def test_good_intervals_grow() -> None:
+def test_good_intervals_grow_up_to_the_maximum() -> None:
     _, _, intervals = chain(["good"] * 8)
-    review_intervals = intervals[2:]  # past the learning steps
-    assert all(b > a for a, b in zip(review_intervals, review_intervals[1:], strict=False)), intervals
-    assert intervals[-1] > timedelta(days=30)
+    growing = [i for i in intervals if i < timedelta(days=srs.MAXIMUM_INTERVAL_DAYS)]
+    assert all(b > a for a, b in zip(growing, growing[1:], strict=False)), intervals
+    assert intervals[-1] == timedelta(days=srs.MAXIMUM_INTERVAL_DAYS)
+
+
+def test_right_first_time_is_days_away_and_only_again_comes_back_the_same_day() -> None:
+    """No learning steps: FSRS's first intervals (good 2 days, hard 1 day); "again" an hour later."""
+    assert srs.SCHEDULER.learning_steps == srs.LEARNING_STEPS == ()
+    assert srs.SCHEDULER.relearning_steps == srs.RELEARNING_STEPS == ()
+    assert srs.SCHEDULER.desired_retention == srs.DESIRED_RETENTION
+    assert srs.review(None, "good", T0)[1] - T0 == timedelta(days=2)
+    assert srs.review(None, "hard", T0)[1] - T0 == timedelta(days=1)
+    assert srs.review(None, "again", T0)[1] - T0 == srs.MISSED_COMES_BACK_AFTER < timedelta(hours=12)
+    card, due, _ = chain(["good"] * 4)
+    assert srs.review(card, "again", due)[1] - due == srs.MISSED_COMES_BACK_AFTER  # a lapse too
+    # after a miss, the same-day review answered right moves it days away again
+    card, due = srs.review(None, "again", T0)
+    assert srs.review(card, "good", due)[1] - due >= timedelta(days=1)
+
+
+def test_a_deferred_card_keeps_its_memory() -> None:
+    card, due = srs.review(None, "good", T0)
+    later = srs.deferred(card, due + timedelta(days=1))
+    assert srs.due_of(later) == due + timedelta(days=1)
+    before, after = json.loads(card), json.loads(later)
+    assert {k: v for k, v in before.items() if k != "due"} == {k: v for k, v in after.items() if k != "due"}
 
 
 def test_hard_grows_slower_than_good() -> None:
@@ -71,6 +94,7 @@ def test_lapse_resets_to_short_interval() -> None:
     card, due, _ = chain(["good"] * 6)
     _, after = srs.review(card, "again", due)
     assert after - due < timedelta(days=1)
+    assert srs.review(card, "hard", due)[1] - due >= timedelta(days=1)
 
 
 def test_deterministic_no_fuzz() -> None:
