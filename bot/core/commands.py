@@ -57,7 +57,7 @@ def build_registry() -> Registry:
         lines += ["", "Type `/help <command>` for details. Start with /next."]
         return Reply("\n".join(lines))
 
-    @c("next", "What to study now: a lesson, a practice question or a due review")
+    @c("next", "What to study now: a due review (at most 3 in a row), a lesson or a practice question")
     async def next_(ctx: Ctx, _: dict[str, Any]) -> Reply:
         return await learning.next_step(ctx)
 
@@ -70,7 +70,7 @@ def build_registry() -> Registry:
             raise UsageError("A question is open: answer it, or use /hint, /solution or /skip.")
         raise UsageError("There is no lesson open. Type /next to get one.")
 
-    @c("skip", "Skip the current lesson (you know it) or question (it comes back later)")
+    @c("skip", "Skip the current lesson (you know it) or question (it comes back later; a due review, tomorrow)")
     async def skip(ctx: Ctx, _: dict[str, Any]) -> Reply:
         return await learning.skip(ctx)
 
