@@ -95,7 +95,7 @@ def build_registry() -> Registry:
         reviewing = ctx.catalog.prompt_by_id.get(learner.open_prompt or "")
         if learner.open_source == "review" and reviewing is not None:
             return learning.open_question_reply(ctx.catalog, learner, reviewing)
-        prompt = await learning.due_review(ctx, learner, capped=False)
+        prompt, _held = await learning.due_review(ctx, learner, capped=False)
         if prompt is None:
             nxt = await ctx.repo.next_review_at(learner.id)
             when = f" The next one is due {nxt.astimezone(zone(learner.timezone)):%a %d %b %H:%M}." if nxt else ""

@@ -123,17 +123,17 @@ def choose_review(catalog: Catalog, due: list[str], recent: list[tuple[str, str,
     return max(enumerate(due), key=lambda ip: (seen.get(catalog.unit_of_prompt[ip[1]], len(recent)), -ip[0]))[1]
 
 
-async def due_review(ctx: Ctx, learner: Learner, *, capped: bool) -> Prompt | None:
-    """The review to show now, if any is due; ``capped`` (``/next``): none after ``REVIEWS_BEFORE_NEW``
-    reviews in a row."""
+async def due_review(ctx: Ctx, learner: Learner, *, capped: bool) -> tuple[Prompt | None, int]:
+    """The review to show now, if any is due, and how many due reviews the cap holds back: ``capped``
+    (``/next``) shows none after ``REVIEWS_BEFORE_NEW`` reviews in a row."""
     catalog = ctx.catalog
     due = [p for p in await ctx.repo.due_reviews(learner.id, ctx.now, REVIEW_CANDIDATES) if p in catalog.prompt_by_id]
     if not due:
-        return None
+        return None, 0
     recent = await ctx.repo.recent_attempts(learner.id, RECENT_ROWS)
     if capped and review_run(recent) >= REVIEWS_BEFORE_NEW:
-        return None
-    return catalog.prompt_by_id[choose_review(catalog, due, recent)]
+        return None, len(due)
+    return catalog.prompt_by_id[choose_review(catalog, due, recent)], 0
 
 
 # ---------------------------------------------------------------- views
@@ -233,9 +233,13 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
         return _prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt]), intro)
     states = await ctx.repo.unit_states(learner.id)
     unit = current_unit(catalog, states, learner.focus_topic)
-    review = await due_review(ctx, learner, capped=unit is not None)
+    review, held = await due_review(ctx, learner, capped=unit is not None)
     if review is not None:
         return _prefixed(await open_prompt(ctx, review, "review"), intro)
+    if held:
+        more = f"{held}{'+' if held >= REVIEW_CANDIDATES else ''} due review{'s' if held > 1 else ''}"
+        intro = "\n\n".join(x for x in (intro, f"_That was {REVIEWS_BEFORE_NEW} reviews in a row, so now something "
+                                                 f"new; {more} wait for /review or a later /next._") if x)
     if unit is None:
         return _prefixed(Reply(
             "🎓 You have completed every unit of the track — wonderful work!\n\n"

@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from fsrs import Card, Rating, Scheduler
+from fsrs import Card, Rating, Scheduler, State
 
 RatingName = Literal["again", "hard", "good"]
 
@@ -93,3 +93,18 @@ def deferred(card_json: str, until: datetime) -> str:
 def due_of(card_json: str) -> datetime:
     """The due instant (UTC) stored in a card's JSON."""
     return _utc(Card.from_json(card_json).due)
+
+
+def settled(card_json: str) -> tuple[str, datetime] | None:
+    """A card an older schedule left in a learning step (FSRS's default 1 and 10 minutes), moved on as the
+    parameters here schedule it: to review, due at the interval FSRS gives its stability after its last
+    review. None: nothing to move (a review card, or one never reviewed)."""
+    data = json.loads(card_json)
+    if not isinstance(data, dict) or "card_id" not in data:
+        return None
+    card = Card.from_dict(data)  # type: ignore[arg-type]
+    if card.state == State.Review or card.last_review is None or card.stability is None:
+        return None
+    card.state, card.step = State.Review, None
+    card.due = _utc(card.last_review) + timedelta(days=SCHEDULER._next_interval(stability=card.stability))
+    return card.to_json(), _utc(card.due)

@@ -32,6 +32,51 @@ async def test_migrations_build_the_schema_from_nothing(db_url):
         await engine.dispose()
 
 
+async def test_cards_left_in_a_learning_step_by_the_old_schedule_move_to_review(db_url):
+    """Revision 0005: a card the old schedule (FSRS's default 1 and 10 minute steps) left due ten minutes after
+    a right answer is moved to review, due when the new schedule would have it; review cards stay as they are."""
+    import json
+
+    from alembic import command
+    from fsrs import Card, Rating, Scheduler
+
+    from bot.practice import srs
+    from bot.storage.repo import SqlRepository
+
+    def upgrade_to(revision: str):
+        def run(sync_conn) -> None:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS))
+            cfg.attributes["connection"] = sync_conn
+            command.upgrade(cfg, revision)
+        return run
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to("0004"))
+        repo = SqlRepository(engine)
+        lr = await repo.get_or_create_learner("console", "old", "Old", "UTC", NOW)
+        old = Scheduler(enable_fuzzing=False)  # the schedule before: learning steps of 1 and 10 minutes
+        stepping, _ = old.review_card(Card(card_id=1, due=NOW), Rating.Good, review_datetime=NOW)
+        assert stepping.due == NOW + timedelta(minutes=10)
+        reviewing, _ = old.review_card(stepping, Rating.Good, review_datetime=stepping.due)
+        for pid, card in (("p-step", stepping), ("p-review", reviewing)):
+            await repo.record_answer(AnswerRecord(
+                learner_id=lr.id, prompt_id=pid, unit_id="u1", at=NOW, correct=True, hinted=False, revealed=False,
+                answer="1", source="practice", study_day=None, card=card.to_json(), card_due=card.due,
+                complete_unit=False))
+        assert await migrate(engine) == head_revision()
+        moved = await repo.card(lr.id, "p-step")
+        assert json.loads(moved)["state"] == 2 and srs.due_of(moved) == NOW + timedelta(days=2)
+        assert await repo.due_reviews(lr.id, NOW + timedelta(hours=12), 5) == []  # no longer due the same day
+        assert await repo.card(lr.id, "p-review") == reviewing.to_json()
+        assert await repo.review_schedule(lr.id, NOW + timedelta(days=30)) == [
+            ("p-step", NOW + timedelta(days=2)), ("p-review", reviewing.due)]
+    finally:
+        await engine.dispose()
+
+
 def test_head_revision_is_alembics_head():
     """head_revision reads the scripts without alembic (start-up speed); it must agree with alembic."""
     cfg = Config()

@@ -12,9 +12,12 @@ import pytest
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
 
 
-async def question(bot, person):
-    """What /next shows, past a lesson (pressing Done): the question message and the learner's open prompt."""
+async def question(bot, person, said: list | None = None):
+    """What /next shows, past a lesson (pressing Done): the question message and the learner's open prompt;
+    ``said`` collects what /next itself showed."""
     [shown] = await person.say("/next")
+    if said is not None:
+        said.append(shown.text)
     if "Done ✓" in shown.labels:
         [shown] = await person.press(shown, "Done")
     learner = await bot.core.repo.find_learner("telegram", str(person.id))
@@ -74,9 +77,9 @@ async def test_next_mixes_at_most_three_reviews_before_each_new_question(bot, cl
     clock.set(datetime(2026, 3, 20, 9, 0, tzinfo=UTC))  # all six are due
     [progress] = await bo.say("/progress")
     assert "Reviews due: 6" in progress.text
-    shown_units, sources = [], []
+    shown_units, sources, said = [], [], []
     for _ in range(8):
-        shown, prompt, source = await question(bot, bo)
+        shown, prompt, source = await question(bot, bo, said)
         sources.append(source)
         if source == "review":
             assert shown.text.startswith("🔁 Review")
@@ -84,6 +87,9 @@ async def test_next_mixes_at_most_three_reviews_before_each_new_question(bot, cl
         await answer(bot, bo, shown, prompt)
     assert sources == ["review"] * 3 + ["practice"] + ["review"] * 3 + ["practice"]
     assert all(a != b for a, b in zip(shown_units, shown_units[1:], strict=False)), shown_units  # mixed units
+    assert said[3].startswith("That was 3 reviews in a row, so now something new; 3 due reviews wait for /review")
+    assert "📘 More One" in said[3]  # the next unit's lesson
+    assert "reviews in a row" not in said[4]
 
 
 async def test_skip_on_a_due_review_defers_it_to_tomorrow_and_moves_on(bot, clock):
