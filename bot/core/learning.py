@@ -231,9 +231,12 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
     catalog = ctx.catalog
     if learner.open_prompt and learner.open_prompt in catalog.prompt_by_id:
         return _prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt]), intro)
-    states = await ctx.repo.unit_states(learner.id)
-    unit = current_unit(catalog, states, learner.focus_topic)
-    review, held = await due_review(ctx, learner, capped=unit is not None)
+    review, held = await due_review(ctx, learner, capped=True)
+    if review is None:
+        states = await ctx.repo.unit_states(learner.id)
+        unit = current_unit(catalog, states, learner.focus_topic)
+        if held and unit is None:  # nothing new is left: the reviews are all there is
+            review, held = await due_review(ctx, learner, capped=False)
     if review is not None:
         return _prefixed(await open_prompt(ctx, review, "review"), intro)
     if held:
@@ -450,14 +453,13 @@ async def _record(
     return [Reply(text_out, buttons=((NEXT_BUTTON,),), math=True)]
 
 
-
-
 def comes_back(ctx: Ctx, learner: Learner, due: datetime) -> str:
     """When a closed question comes back for review, as the learner's calendar has it."""
     days = (due.astimezone(zone(learner.timezone)).date() - ctx.local_date(learner)).days
     if days <= 0:
         return "comes back later today"
     return "comes back tomorrow" if days == 1 else f"comes back in {days} days"
+
 
 SHOWN = "(solution shown)"  # what an attempt row says when the learner asked for the solution
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")

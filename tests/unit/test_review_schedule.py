@@ -137,3 +137,17 @@ def test_the_schedule_parameters_are_named_in_one_place():
     assert srs.SCHEDULER.desired_retention == srs.DESIRED_RETENTION == 0.9
     assert srs.SCHEDULER.maximum_interval == srs.MAXIMUM_INTERVAL_DAYS
     assert learning.REVIEWS_BEFORE_NEW == 3
+
+
+async def test_with_every_unit_done_the_reviews_are_all_there_is(core, catalog, clock, repo):
+    clock.set(START)
+    await core.handle_text(ADA, "/start")
+    for _ in range(9):  # the fixture's three units, three right answers each
+        prompt_id, source, _ = await open_question(core)
+        await settle(core, catalog, prompt_id, right=True)
+    assert "completed every unit" in (await core.handle_text(ADA, "/next"))[0].text
+    clock.advance(days=30)
+    for _ in range(5):  # no cap: nothing new is left to show instead
+        prompt_id, source, replies = await open_question(core)
+        assert source == "review" and "reviews in a row" not in replies[0].text
+        await settle(core, catalog, prompt_id, right=True)
