@@ -95,15 +95,15 @@ def build_registry() -> Registry:
         reviewing = ctx.catalog.prompt_by_id.get(learner.open_prompt or "")
         if learner.open_source == "review" and reviewing is not None:
             return learning.open_question_reply(ctx.catalog, learner, reviewing)
-        prompt, _held = await learning.due_review(ctx, learner, capped=False)
-        if prompt is None:
+        due = await learning.due_review(ctx, learner)
+        if due is None:
             nxt = await ctx.repo.next_review_at(learner.id)
             when = f" The next one is due {nxt.astimezone(zone(learner.timezone)):%a %d %b %H:%M}." if nxt else ""
             return Reply(f"🔁 No reviews are due right now.{when} Type /next to keep learning.",
                          buttons=((NEXT_BUTTON,),))
-        if learner.open_prompt == prompt.id:
-            return learning.open_question_reply(ctx.catalog, learner, prompt)
-        return await learning.open_prompt(ctx, prompt, "review")
+        if learner.open_prompt == due.prompt.id:
+            return learning.open_question_reply(ctx.catalog, learner, due.prompt)
+        return await learning.open_prompt(ctx, due.prompt, "review")
 
     @c("topics", "The map: every topic and how far you are")
     async def topics(ctx: Ctx, _: dict[str, Any]) -> Reply:

@@ -13,6 +13,7 @@ units rather than drilling one. When each review comes due is :mod:`bot.practice
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.content.model import Prompt, Unit
@@ -123,17 +124,24 @@ def choose_review(catalog: Catalog, due: list[str], recent: list[tuple[str, str,
     return max(enumerate(due), key=lambda ip: (seen.get(catalog.unit_of_prompt[ip[1]], len(recent)), -ip[0]))[1]
 
 
-async def due_review(ctx: Ctx, learner: Learner, *, capped: bool) -> tuple[Prompt | None, int]:
-    """The review to show now, if any is due, and how many due reviews the cap holds back: ``capped``
-    (``/next``) shows none after ``REVIEWS_BEFORE_NEW`` reviews in a row."""
+@dataclass(frozen=True)
+class DueReview:
+    """The due review to show (from the unit seen least recently), how many are due (up to
+    ``REVIEW_CANDIDATES``) and how many reviews in a row the learner has just done."""
+
+    prompt: Prompt
+    waiting: int
+    run: int
+
+
+async def due_review(ctx: Ctx, learner: Learner) -> DueReview | None:
+    """The review to show if any is due; ``/next`` holds it back after ``REVIEWS_BEFORE_NEW`` in a row."""
     catalog = ctx.catalog
     due = [p for p in await ctx.repo.due_reviews(learner.id, ctx.now, REVIEW_CANDIDATES) if p in catalog.prompt_by_id]
     if not due:
-        return None, 0
+        return None
     recent = await ctx.repo.recent_attempts(learner.id, RECENT_ROWS)
-    if capped and review_run(recent) >= REVIEWS_BEFORE_NEW:
-        return None, len(due)
-    return catalog.prompt_by_id[choose_review(catalog, due, recent)], 0
+    return DueReview(catalog.prompt_by_id[choose_review(catalog, due, recent)], len(due), review_run(recent))
 
 
 # ---------------------------------------------------------------- views
@@ -231,15 +239,15 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
     catalog = ctx.catalog
     if learner.open_prompt and learner.open_prompt in catalog.prompt_by_id:
         return _prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt]), intro)
-    review, held = await due_review(ctx, learner, capped=True)
-    if review is None:
-        states = await ctx.repo.unit_states(learner.id)
-        unit = current_unit(catalog, states, learner.focus_topic)
-        if held and unit is None:  # nothing new is left: the reviews are all there is
-            review, held = await due_review(ctx, learner, capped=False)
-    if review is not None:
-        return _prefixed(await open_prompt(ctx, review, "review"), intro)
-    if held:
+    due = await due_review(ctx, learner)
+    if due is not None and due.run < REVIEWS_BEFORE_NEW:
+        return _prefixed(await open_prompt(ctx, due.prompt, "review"), intro)
+    states = await ctx.repo.unit_states(learner.id)
+    unit = current_unit(catalog, states, learner.focus_topic)
+    if due is not None and unit is None:  # nothing new is left: the reviews are all there is
+        return _prefixed(await open_prompt(ctx, due.prompt, "review"), intro)
+    if due is not None:
+        held = due.waiting
         more = f"{held}{'+' if held >= REVIEW_CANDIDATES else ''} due review{'s' if held > 1 else ''}"
         intro = "\n\n".join(x for x in (intro, f"_That was {REVIEWS_BEFORE_NEW} reviews in a row, so now something "
                                                  f"new; {more} wait for /review or a later /next._") if x)
@@ -511,14 +519,15 @@ async def skip(ctx: Ctx) -> Reply:
 async def skip_prompt(ctx: Ctx, prompt_id: str) -> Reply:
     learner, prompt = await open_question(ctx, prompt_id)
     unit_id = ctx.catalog.unit_of_prompt[prompt.id]
-    card, due, intro = await ctx.repo.card(learner.id, prompt.id), None, "⏭ Skipped; it will come back later."
-    if card is not None and srs.due_of(card) <= ctx.now:  # a due review waits until tomorrow, memory unchanged
+    card, due, intro = None, None, "⏭ Skipped; it will come back later."
+    stored = await ctx.repo.card(learner.id, prompt.id)
+    if stored is not None and srs.due_of(stored) <= ctx.now:  # a due review waits until tomorrow, memory unchanged
         due = ctx.day_start(learner, 1)
-        card, intro = srs.deferred(card, due), "⏭ Skipped; this review comes back tomorrow."
+        card, intro = srs.deferred(stored, due), "⏭ Skipped; this review comes back tomorrow."
     # recorded so it goes to the back of the queue; skips never count in accuracy or reviews
     await ctx.repo.record_answer(AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=False, hinted=False,
-        revealed=False, answer="", source="skip", study_day=None, card=card if due else None, card_due=due,
+        revealed=False, answer="", source="skip", study_day=None, card=card, card_due=due,
         complete_unit=False,
     ))
     return await next_step(ctx, intro=intro)

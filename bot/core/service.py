@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -69,8 +69,9 @@ class Ctx:
 
     def day_start(self, learner: Learner, days: int = 0) -> datetime:
         """The instant (UTC) the learner's local day ``days`` after today begins: 0 today, 1 tomorrow."""
-        day = self.local_date(learner) + timedelta(days=days)
-        return datetime.combine(day, datetime.min.time(), tzinfo=zone(learner.timezone)).astimezone(UTC)
+        from bot.core.reminders import local_instant  # reminders imports this module
+
+        return local_instant(self.local_date(learner) + timedelta(days=days), datetime.min.time(), learner.timezone)
 
 
 @lru_cache(maxsize=512)

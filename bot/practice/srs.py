@@ -57,14 +57,17 @@ def new_card(now: datetime) -> Card:
     return Card(card_id=int(now.timestamp() * 1000), due=now)
 
 
-def _load(card_json: str | None, now: datetime) -> Card:
-    """The stored card, or a new one (nothing stored yet, or a placeholder from before FSRS: ``{"due": ..}``)."""
-    if not card_json:
-        return new_card(now)
-    data = json.loads(card_json)
+def _stored(card_json: str | None) -> Card | None:
+    """The stored card; None for nothing stored yet, or a placeholder from before FSRS (``{"due": ..}``)."""
+    data = json.loads(card_json) if card_json else None
     if not isinstance(data, dict) or "card_id" not in data:
-        return new_card(now)
+        return None
     return Card.from_dict(data)  # type: ignore[arg-type]
+
+
+def _load(card_json: str | None, now: datetime) -> Card:
+    """The stored card, or a new one."""
+    return _stored(card_json) or new_card(now)
 
 
 def review(card_json: str | None, rating: RatingName, now: datetime) -> tuple[str, datetime]:
@@ -99,11 +102,8 @@ def settled(card_json: str) -> tuple[str, datetime] | None:
     """A card an older schedule left in a learning step (FSRS's default 1 and 10 minutes), moved on as the
     parameters here schedule it: to review, due at the interval FSRS gives its stability after its last
     review. None: nothing to move (a review card, or one never reviewed)."""
-    data = json.loads(card_json)
-    if not isinstance(data, dict) or "card_id" not in data:
-        return None
-    card = Card.from_dict(data)  # type: ignore[arg-type]
-    if card.state == State.Review or card.last_review is None or card.stability is None:
+    card = _stored(card_json)
+    if card is None or card.state == State.Review or card.last_review is None or card.stability is None:
         return None
     card.state, card.step = State.Review, None
     card.due = _utc(card.last_review) + timedelta(days=SCHEDULER._next_interval(stability=card.stability))
