@@ -14,6 +14,7 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 
 AnswerKind = Literal["number", "choice", "expression", "vector", "matrix", "set", "self"]
+AnswerForm = Literal["any", "expanded", "factored", "simplified", "numeric"]
 
 
 class Frozen(BaseModel):
@@ -55,6 +56,10 @@ class Answer(Frozen):
     - vector / matrix: ``value`` like ``[1, 2]`` or ``[[1, 2], [3, 4]]``.
     - set: ``value`` like ``{1, -2}`` (order does not matter).
     - self: the learner compares with the worked solution and grades themselves.
+
+    ``form`` is the form the question asks for, checked as well as the value (:mod:`bot.practice.forms`):
+    ``expanded``, ``factored`` (expressions), ``simplified``, ``numeric`` (also numbers, vectors, matrices,
+    sets, per entry) or ``any``. A right value in another form is sent back with a nudge, not counted.
     """
 
     kind: AnswerKind
@@ -62,12 +67,13 @@ class Answer(Frozen):
     options: tuple[str, ...] = ()
     vars: tuple[str, ...] = ()
     tolerance: float | None = Field(default=None, ge=0)
+    form: AnswerForm = "any"
 
     @model_validator(mode="after")
     def _shape(self) -> Answer:
         if self.kind == "self":
-            if self.value or self.options:
-                raise ValueError("a self-graded answer has no value or options")
+            if self.value or self.options or self.form != "any":
+                raise ValueError("a self-graded answer has no value, options or form")
             return self
         if not self.value:
             raise ValueError(f"a {self.kind} answer needs a value")
@@ -82,6 +88,10 @@ class Answer(Frozen):
             raise ValueError("only choice answers have options")
         if self.vars and self.kind != "expression":
             raise ValueError("only expression answers declare vars")
+        if self.form != "any" and self.kind == "choice":
+            raise ValueError("a choice answer has no form")
+        if self.form in ("expanded", "factored") and self.kind != "expression":
+            raise ValueError(f"form {self.form!r} is for expression answers; use simplified or numeric")
         return self
 
 

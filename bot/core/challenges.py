@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from weakref import WeakKeyDictionary
 
 from bot.content.model import Prompt
+from bot.core.learning import answer_markup
 from bot.core.markup import esc
 from bot.core.model import Button, Reply
 from bot.core.ports import AnswerRecord, Destination, Messenger, RateLimited, Unreachable
@@ -683,7 +684,7 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
     if prompt is None:
         raise UsageError("That prompt no longer exists.")
     verdict = check_prompt(prompt, text)
-    if verdict.status == "unreadable":
+    if not verdict.counts:  # unreadable, or not in the form asked for: not the one answer that counts
         return Reply(verdict.feedback or f"I couldn't read that: {example_for(prompt.answer)}.")
     unit_id = ctx.catalog.unit_of_prompt[prompt.id]
     card, due = srs.review(await ctx.repo.card(learner.id, prompt.id),
@@ -705,7 +706,7 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
     else:
         head = "❌ Not quite." + (f" 💡 {verdict.feedback}" if verdict.feedback else "")
         if prompt.answer.value:
-            head += f"\nThe answer is **{esc(prompt.answer.value)}**."
+            head += f"\nThe answer is {answer_markup(prompt)}."
         if ch.kind == CHALLENGE:
             head += ("\nIn a challenge your first answer is the one that counts, so there is no second try. "
                      "No points today; tomorrow's prompt is a fresh chance.")

@@ -22,7 +22,7 @@ from bot.core.model import Button, Reply
 from bot.core.ports import AnswerRecord, Learner, PromptStats, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError, zone
 from bot.practice import srs
-from bot.practice.check import check_prompt, chosen_option, example_for
+from bot.practice.check import answer_latex, check_prompt, chosen_option, example_for
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -350,7 +350,7 @@ async def answer(ctx: Ctx, text: str, prompt_id: str | None = None) -> list[Repl
                       buttons=((Button("Show solution", f"v:{prompt.id}", "primary"),),))]
     verdict = check_prompt(prompt, text)
     ctx.core.observe("answer_check", result=verdict.status)
-    if verdict.status == "unreadable":
+    if not verdict.counts:  # unreadable, or right but not in the form asked for: send it again
         return [Reply(verdict.feedback or f"I couldn't read that: {example_for(prompt.answer)}.", expects_answer=True)]
     if verdict.right:
         return await _record(ctx, learner, prompt, True, text)
@@ -442,9 +442,9 @@ async def _record(
     back = comes_back(ctx, learner, due)
     if last_try:
         head = "❌ Not quite." + (f" 💡 {feedback}" if feedback else "")
-        head += f"\nThat was your last try, so here is the answer: {_answer_text(prompt)}. It {back}."
+        head += f"\nThat was your last try, so here is the answer: {answer_markup(prompt)}. It {back}."
     elif revealed:
-        answer_is = f", and the answer: {_answer_text(prompt)}" if prompt.answer.value else ""
+        answer_is = f", and the answer: {answer_markup(prompt)}" if prompt.answer.value else ""
         head = f"📖 Here is the worked solution{answer_is}. The question {back}."
     elif correct and tries:
         head = f"✅ Right, on your {ORDINALS[tries]} try! It {back} for review, to make it stick."
@@ -473,13 +473,11 @@ SHOWN = "(solution shown)"  # what an attempt row says when the learner asked fo
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 
 
-def _answer_text(prompt: Prompt) -> str:
-    value = prompt.answer.value
-    return f"${value}$" if _mathy(value) else f"**{esc(value)}**"
-
-
-def _mathy(value: str) -> bool:
-    return "$" not in value and any(ch in value for ch in "^*/()[]{}")
+def answer_markup(prompt: Prompt) -> str:
+    """The prompt's answer as a reply shows it: maths as ``$LaTeX$`` (so ``[3√3, 3]``, ``2x + 3``, ``x²``, as
+    the question's maths is shown), an option in bold."""
+    latex = answer_latex(prompt.answer)
+    return f"${latex}$" if latex else f"**{esc(prompt.answer.value)}**"
 
 
 async def hint(ctx: Ctx, prompt_id: str | None = None) -> Reply:

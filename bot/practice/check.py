@@ -32,6 +32,8 @@ from typing import Any, Literal
 import sympy
 
 from bot.content.model import Answer, Mistake, Prompt
+from bot.practice.display import latex, value_latex
+from bot.practice.forms import form_problem
 from bot.practice.maths import (
     EvalError,
     Node,
@@ -39,6 +41,7 @@ from bot.practice.maths import (
     exact,
     expand_pm,
     feval,
+    make_node,
     mp_context,
     mpeval,
     normalise,
@@ -58,13 +61,24 @@ SYMPY_EXPAND_MAX_TERMS = 400
 
 @dataclass(frozen=True)
 class Verdict:
-    status: Literal["right", "wrong", "unreadable"]
-    feedback: str = ""  # unreadable: why and an example; wrong: the matched mistake's hint, if any
+    """``nudge``: the value is right but not in the form asked for, or a bare angle in a question in degrees;
+    like ``unreadable`` it is sent back with ``feedback`` and never counted as a try."""
+
+    status: Literal["right", "wrong", "unreadable", "nudge"]
+    feedback: str = ""  # unreadable / nudge: why, and what to do; wrong: the matched mistake's hint, if any
     mistake: str | None = None  # the listed mistake this answer matched
 
     @property
     def right(self) -> bool:
         return self.status == "right"
+
+    @property
+    def counts(self) -> bool:
+        """Whether this answer is an attempt (right or wrong) rather than something to send again."""
+        return self.status in ("right", "wrong")
+
+
+NOT_A_TRY = "This doesn't count as a try: send it again."
 
 
 class _BrokenCanonical(Exception):
@@ -385,7 +399,7 @@ def _expansion_terms(node: Node, cap: int = 10**6) -> int:
     op = node.op
     if op in ("num", "const", "var"):
         return 1
-    if op in ("neg", "pct"):
+    if op in ("neg", "pct", "deg"):
         return _expansion_terms(node.args[0], cap)
     if op == "add":
         return min(cap, sum(_expansion_terms(a, cap) for a in node.args))
@@ -495,8 +509,81 @@ def _shape_feedback(answer: Answer, given: Value, want: Value) -> str:
     return ""
 
 
-def check_answer(answer: Answer, text: str, *, mistakes: Sequence[Mistake] = ()) -> Verdict:
-    """Check ``text`` against ``answer``; a wrong answer matching one of ``mistakes`` gets its hint."""
+_THOUSANDS = re.compile(r"\s*[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*")  # 5,050 and 1,000,000.5
+_IN_DEGREES = re.compile(r"°|\\circ\b|\\degree|\bdegrees?\b", re.IGNORECASE)
+_TRIG = frozenset({"sin", "cos", "tan"})
+
+
+@lru_cache(maxsize=1024)
+def in_degrees(question: str) -> bool:
+    """Whether a question measures angles in degrees (30°, 60^\\circ, "in degrees")."""
+    return bool(_IN_DEGREES.search(question))
+
+
+def _entries(v: Value) -> list[Node]:
+    if isinstance(v, Node):
+        return [v]
+    return [n for x in v for n in _entries(x)]
+
+
+def _nodes(n: Node) -> list[Node]:
+    out = [n]
+    for a in n.args if n.op != "list" else ():
+        out += _nodes(a)
+    return out
+
+
+def _bare_angle(given: Value) -> Node | None:
+    """sin, cos or tan of a number with neither ° nor π in it (cos(60) in a question in degrees)."""
+    for entry in _entries(given):
+        for m in _nodes(entry):
+            if m.op == "fn" and m.val in _TRIG and m.args[0].const and not any(
+                    k.op == "deg" or (k.op == "const" and k.val == "pi") for k in _nodes(m.args[0])):
+                return m
+    return None
+
+
+def _degree_label(answer: Answer, given: Value, want: Value) -> Value:
+    """In a question in degrees whose answer is a plain number of degrees, "135°" is 135: the sign is a label."""
+    if answer.kind != "number" or exact(want) is None:
+        return given
+    if given.op == "deg":
+        return given.args[0]
+    if given.op == "neg" and given.args[0].op == "deg":
+        return make_node("neg", (given.args[0].args[0],))
+    return given
+
+
+def _form_problem(answer: Answer, given: Value, want: Value) -> str | None:
+    if answer.form == "any":
+        return None
+    if isinstance(given, Node):
+        return form_problem(answer.form, given, want if isinstance(want, Node) else None)
+    for entry in _entries(given):
+        problem = form_problem(answer.form, entry)
+        if problem:
+            return problem
+    return None
+
+
+def _check_thousands(answer: Answer, text: str, mistakes: Sequence[Mistake], degrees: bool) -> Verdict:
+    """5,050 is five thousand and fifty; when only 5.050 would be right, ask instead of marking it wrong."""
+    plain = text.strip().replace(",", "")
+    verdict = check_answer(answer, plain, mistakes=mistakes, degrees=degrees)
+    if verdict.right or text.count(",") != 1 or "." in text:
+        return verdict
+    decimal = text.strip().replace(",", ".")
+    if check_answer(answer, decimal).right:
+        return Verdict("nudge", f"Did you mean {decimal}? Write decimals with a point, like {decimal}: "
+                                f"{text.strip()} reads as {plain}. {NOT_A_TRY}")
+    return verdict
+
+
+def check_answer(answer: Answer, text: str, *, mistakes: Sequence[Mistake] = (), degrees: bool = False) -> Verdict:
+    """Check ``text`` against ``answer``; a wrong answer matching one of ``mistakes`` gets its hint.
+
+    ``degrees``: the question is in degrees, so a bare ``cos(60)`` is sent back ("did you mean 60°?") and a
+    degree sign on a plain number of degrees is a label."""
     if answer.kind == "self":
         return Verdict("unreadable", SELF_GRADED_FEEDBACK)
     if not isinstance(text, str):
@@ -507,11 +594,24 @@ def check_answer(answer: Answer, text: str, *, mistakes: Sequence[Mistake] = ())
         return _unreadable(answer, "the answer is empty")
     if answer.kind == "choice":
         return _check_choice(answer, text, mistakes)
+    if answer.kind == "number" and _THOUSANDS.fullmatch(text):
+        return _check_thousands(answer, text, mistakes, degrees)
     deadline = time.perf_counter() + TIME_BUDGET_S
     try:
         want = _canonical(answer)
         given = _read(answer, text, want)
+        if degrees:
+            bare = _bare_angle(given)
+            if bare is not None:
+                meant = make_node("fn", (make_node("deg", (bare.args[0],)),), bare.val)
+                return Verdict("nudge", f"This question is in degrees: did you mean ${latex(meant)}$? Write the "
+                                        f"degree sign, like 60° or 60 deg (a bare number there means radians). "
+                                        f"{NOT_A_TRY}")
+            given = _degree_label(answer, given, want)
         if _same(answer, given, want, deadline):
+            problem = _form_problem(answer, given, want)
+            if problem:
+                return Verdict("nudge", f"That is equal, but {problem}. {NOT_A_TRY}")
             return Verdict("right")
         for m in mistakes:
             if time.perf_counter() > deadline:
@@ -533,7 +633,18 @@ def check_answer(answer: Answer, text: str, *, mistakes: Sequence[Mistake] = ())
 
 def check_prompt(prompt: Prompt, text: str) -> Verdict:
     """Check ``text`` against ``prompt``'s answer, matching its listed mistakes for specific hints."""
-    return check_answer(prompt.answer, text, mistakes=prompt.mistakes)
+    return check_answer(prompt.answer, text, mistakes=prompt.mistakes, degrees=in_degrees(prompt.question))
+
+
+def answer_latex(answer: Answer) -> str | None:
+    """The answer's value as LaTeX (``[3\\sqrt{3}, 3]`` for ``[3*sqrt(3), 3]``), or None for a choice, a
+    self-graded answer or a value the checker cannot read."""
+    if answer.kind in ("choice", "self"):
+        return None
+    try:
+        return value_latex(_canonical(answer), answer.kind)
+    except _BrokenCanonical:
+        return None
 
 
 def validate_prompt(prompt: Prompt) -> list[str]:

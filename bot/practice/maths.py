@@ -18,7 +18,7 @@ Readings follow what a mathematician means:
 - functions take a bracketed argument (``sin(x)^2`` is ``(sin x)^2``) or a bare one that runs over a
   product written without spaces (``sin 2x`` is ``sin(2x)``; ``ln x + 1`` is ``ln(x) + 1``; ``cos x e^x``
   is ``cos(x)*e^x``); ``sin^2 x``, ``sin^-1 x``, ``log_2 8``, ``log(8, 2)``, ``√2``, ``|x|``, ``n!`` and
-  ``50%`` are understood;
+  ``50%`` are understood, and so are degrees: ``30°``, ``30 deg`` (``x*pi/180``);
 - unicode ``× · ÷ − π √ ²`` and Greek letters for Greek-named variables are read as their ASCII meaning.
 
 Lists (vectors, matrices, sets) are brackets ``[..]``/``(..)``/``{..}`` or bare, with ``,`` between entries,
@@ -68,6 +68,7 @@ _SUPERSCRIPTS = {
     "⁺": "+", "⁻": "-", "⁽": "(", "⁾": ")", "ⁿ": "n", "ˣ": "x", "ʸ": "y", "ᵏ": "k", "ᵗ": "t",
 }
 _SUBSCRIPTS = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9"}
+_DEGREE_LOOKALIKES = str.maketrans({"º": "°", "˚": "°", "∘": "°"})  # before NFKC, which makes º an "o"
 _CHAR_MAP = str.maketrans({
     "×": "*", "·": "*", "⋅": "*", "∙": "*", "∗": "*", "✕": "*", "✖": "*",
     "÷": "/", "∕": "/", "⁄": "/",
@@ -100,7 +101,7 @@ class Node:
     ``op`` is one of: num (``val`` a Fraction, ``dec`` the decimals shown or None for an integer literal),
     var (``val`` its name), const (``val`` 'pi' or 'e'), add (``args`` the terms), neg, mul (``args`` the
     factors, ``val`` a tuple of +1/-1: multiply or divide), pow, fn (``val`` the function name; ``args`` the
-    argument, and for log an optional base), pct (x/100), list (``val`` the bracket, ``args`` the rows, each
+    argument, and for log an optional base), pct (x/100), deg (x degrees: x*pi/180), list (``val`` the bracket, ``args`` the rows, each
     a tuple of nodes).
 
     ``fval`` is the float (or complex) value of a constant sub-expression, None when it involves a variable;
@@ -246,6 +247,8 @@ def _fapply(op: str, node: Node, vals: Sequence[complex | float]) -> complex | f
             return _finite(_fpow(vals[0], vals[1]))
         if op == "pct":
             return vals[0] / 100
+        if op == "deg":
+            return vals[0] * (math.pi / 180)
         if op == "fn":
             v = FLOAT_FUNCTIONS[node.val](vals[0])
             if len(vals) == 2:
@@ -324,6 +327,8 @@ def mpeval(node: Node, env: dict[str, float], ctx: Any) -> Any:
             return ctx.power(vals[0], vals[1])
         if op == "pct":
             return vals[0] / 100
+        if op == "deg":
+            return vals[0] * ctx.pi / 180
         if op == "fn":
             name = node.val
             a = vals[0]
@@ -415,6 +420,8 @@ def to_sympy(node: Node) -> Any:
         return sympy.Pow(args[0], args[1])
     if op == "pct":
         return args[0] / 100
+    if op == "deg":
+        return args[0] * sympy.pi / 180
     if op == "fn":
         fns = {
             "sqrt": sympy.sqrt, "exp": sympy.exp, "ln": sympy.log, "log": sympy.log, "sin": sympy.sin,
@@ -452,7 +459,7 @@ def normalise(text: str) -> str:
             continue
         out.append("_" + _SUBSCRIPTS[c] if c in _SUBSCRIPTS else c)
         i += 1
-    s = unicodedata.normalize("NFKC", "".join(out))
+    s = unicodedata.normalize("NFKC", "".join(out).translate(_DEGREE_LOOKALIKES))
     return s.translate(_CHAR_MAP)
 
 
@@ -462,6 +469,8 @@ def _names_for(variables: Sequence[str]) -> dict[str, tuple[str, Any]]:
         names[f] = ("fn", (f, None))
     for alias, f in FUNCTION_ALIASES.items():
         names[alias] = ("fn", (f, None))
+    for word in ("deg", "degree", "degrees"):
+        names[word] = ("op", "°")  # 30 deg, 30 degrees: the degree sign
     names["log10"] = ("fn", ("log", 10))
     names["log2"] = ("fn", ("log", 2))
     for c, v in CONSTANTS.items():
@@ -493,6 +502,9 @@ def _segment(run: str, names: dict[str, tuple[str, Any]], longest: int) -> list[
     return best[n]
 
 
+_CONTINUES_LIST = frozenset({";", ",", "(", "[", "{"})  # a line break after these is a space
+
+
 def tokenize(text: str, variables: Sequence[str], list_mode: bool) -> list[Tok]:
     names = _names_for(variables)
     lower: dict[str, list[tuple[str, Any]]] = {}
@@ -513,7 +525,7 @@ def tokenize(text: str, variables: Sequence[str], list_mode: bool) -> list[Tok]:
         c = text[i]
         if c == "\n":
             if list_mode:
-                if toks and toks[-1].kind != ";":
+                if toks and toks[-1].kind not in _CONTINUES_LIST:  # "[-1,⏎14]": a line break after a comma
                     add(";", ";", "\\n")
             else:
                 sp = True
@@ -616,7 +628,7 @@ def tokenize(text: str, variables: Sequence[str], list_mode: bool) -> list[Tok]:
                 add("op", "*", "*")
                 i += 1
             continue
-        if c in "+-/^!%=":
+        if c in "+-/^!%=°":
             add("op", c, c)
         elif c == "±":
             add("pm", "±", "±")
@@ -850,10 +862,12 @@ class Parser:
 
     def parse_postfix(self, ws: bool) -> Node:
         node = self.parse_primary(ws)
-        while self.is_op(self.peek(), "!%") and not (self.peek().sp and self.peek().val == "!"):
+        while self.is_op(self.peek(), "!%°") and not (self.peek().sp and self.peek().val == "!"):
             t = self.next()
             if t.val == "!":
                 node = self.mk("fn", (node,), "factorial")
+            elif t.val == "°":
+                node = self.mk("deg", (node,))
             else:
                 node = self.mk("pct", (node,))
         return node
