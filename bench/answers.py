@@ -3,9 +3,12 @@
     python bench/answers.py [--runs 400]
 
 Answers are realistic: for every prompt of the curriculum, its canonical value written the ways learners
-write it (other equivalent forms, rounded decimals, unicode, spaces), its listed mistakes, and typos. Each
-check is timed on its own (learner text is never cached; the prompt's parsed value is, as in the bot).
-Target: expression p99 < 50 ms. Prints figures as it goes; the last line is one JSON object.
+write it (other equivalent forms, rounded decimals, unicode, spaces), its listed mistakes, its question's own
+expressions typed back, and typos. Each check is timed on its own (learner text is never cached; the
+prompt's parsed value is, as in the bot). Every text is checked twice in the same run, interleaved: with
+the answer forms the content declares (``form``: expanded, simplified...), and with every form ``any`` (the
+value only), so the cost of the form checks is a ratio from one run.
+Target: expression p99 < 50 ms with forms on. Prints figures as it goes; the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.content.loader import check_directory  # noqa: E402
 from bot.content.model import Answer, Prompt  # noqa: E402
-from bot.practice.check import check_prompt, warm_up  # noqa: E402
+from bot.practice.check import check_prompt, question_expressions, warm_up  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("number", "expression", "matrix", "vector", "set")
@@ -59,6 +62,7 @@ def texts_for(prompt: Prompt, rng: random.Random) -> list[str]:
     value = a.value
     out = [value, value.replace(" ", ""), value.replace("*", " ").replace("  ", " "), value.translate(UNICODE)]
     out += [m.answer for m in prompt.mistakes]
+    out += question_expressions(prompt.question)
     if a.kind == "expression":
         out += _sympy_forms(a)
         out.append(value.replace("^2", "²").replace("*", ""))
@@ -103,26 +107,39 @@ def bench_checks(runs: int) -> dict[str, dict[str, float]]:
         rng.shuffle(pool)
         if not pool:
             continue
+        # The same prompts with every form "any": the value-only check, for the before/after ratio.
+        value_only = {p.id: p.model_copy(update={"answer": p.answer.model_copy(update={"form": "any"})})
+                      for p, _ in pool}
         # Each prompt's parsed value is cached by the bot after its first check; prime it like the bot would.
         for p, _ in pool:
             check_prompt(p, p.answer.value)
-        times, statuses = [], {"right": 0, "wrong": 0, "unreadable": 0}
+            check_prompt(value_only[p.id], p.answer.value)
+        times: list[float] = []
+        times_off: list[float] = []
+        statuses = {"right": 0, "wrong": 0, "unreadable": 0, "nudge": 0}
         gc.collect()
         for i in range(runs):
             p, text = pool[i % len(pool)]
-            t = time.perf_counter()
-            v = check_prompt(p, text)
-            times.append((time.perf_counter() - t) * 1000)
-            statuses[v.status] += 1
+            for prompt, into in ((p, times), (value_only[p.id], times_off)) if i % 2 else (
+                    (value_only[p.id], times_off), (p, times)):
+                t = time.perf_counter()
+                v = check_prompt(prompt, text)
+                into.append((time.perf_counter() - t) * 1000)
+                if prompt is p:
+                    statuses[v.status] += 1
         out[kind] = {
             "p50_ms": round(statistics.median(times), 3),
             "p99_ms": round(percentile(times, 99), 3),
             "max_ms": round(max(times), 3),
+            "p99_value_only_ms": round(percentile(times_off, 99), 3),
+            "p99_ratio_forms_on_off": round(percentile(times, 99) / percentile(times_off, 99), 2),
             "distinct_texts": len(pool),
+            "with_a_form": sum(p.answer.form != "any" for p, _ in pool),
             **statuses,
         }
-        print(f"{kind:10} runs={runs} distinct={len(pool):4} p50={out[kind]['p50_ms']:.3f} ms "
-              f"p99={out[kind]['p99_ms']:.3f} ms max={out[kind]['max_ms']:.3f} ms {statuses}")
+        print(f"{kind:10} runs={runs} distinct={len(pool):4} (form set on {out[kind]['with_a_form']}) "
+              f"p50={out[kind]['p50_ms']:.3f} ms p99={out[kind]['p99_ms']:.3f} ms max={out[kind]['max_ms']:.3f} ms "
+              f"| value only p99={out[kind]['p99_value_only_ms']:.3f} ms | {statuses}")
     return out
 
 
@@ -175,6 +192,8 @@ def main() -> None:
     render = bench_render(args.render_texts)
     result: dict[str, object] = {f"{k}_p99_ms": v["p99_ms"] for k, v in checks.items()}
     result |= {f"{k}_p50_ms": v["p50_ms"] for k, v in checks.items()}
+    result |= {f"{k}_p99_value_only_ms": v["p99_value_only_ms"] for k, v in checks.items()}
+    result |= {f"{k}_p99_ratio_forms_on_off": v["p99_ratio_forms_on_off"] for k, v in checks.items()}
     result |= render
     result["runs_per_kind"] = args.runs
     result["expression_target_met"] = checks["expression"]["p99_ms"] < 50

@@ -27,12 +27,13 @@ def system_clock() -> datetime:
 
 
 def formula_problems(prompt) -> list[str]:
-    """Every formula of a prompt (question, hints, solution) must render as an image."""
+    """Every formula of a prompt (question, hints, solution, the hints of its listed mistakes) must render as an
+    image."""
     from bot.render.formulas import text_formula_errors
 
     out: list[str] = []
     for where, text in (("question", prompt.question), *(("hint", h) for h in prompt.hints),
-                        ("solution", prompt.solution)):
+                        ("solution", prompt.solution), *(("mistake hint", m.hint) for m in prompt.mistakes)):
         out += [f"formula in {where} does not render: {e}" for e in text_formula_errors(text)]
     return out
 

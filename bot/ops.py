@@ -55,7 +55,7 @@ class Metrics:
             "bot_command_duration_seconds", "Time to handle a command (until its replies are ready)",
             ["platform"], buckets=LATENCY_BUCKETS, registry=r)
         self.answer_checks = Counter(
-            "bot_answer_checks", "Answers checked, by result (right, wrong, unreadable)", ["result"], registry=r)
+            "bot_answer_checks", "Answers checked, by result (right, wrong, unreadable, nudge)", ["result"], registry=r)
         self.reminders = Counter(
             "bot_reminders", "Reminders by outcome: sent, failed (after retries), skipped (late, paused, "
             "already studied, already sent), unreachable (blocked), released (shutdown, sent later)",

@@ -1,7 +1,7 @@
 """Checking a learner's answer against a prompt's :class:`~bot.content.model.Answer`.
 
 Public API (the core calls it): :class:`Verdict`, :func:`check_prompt`, :func:`check_answer`,
-:func:`validate_prompt`, :func:`example_for`, ``MAX_ANSWER_CHARS``.
+:func:`validate_prompt`, :func:`example_for`, :func:`answer_latex`, ``MAX_ANSWER_CHARS``.
 
 Text is read by the bounded parser in :mod:`bot.practice.maths` (never ``eval``/``sympify``), then compared:
 
@@ -13,8 +13,13 @@ Text is read by the bounded parser in :mod:`bot.practice.maths` (never ``eval``/
 - choice: the option's text (case, spaces and unicode-insensitive), or its number or letter.
 - self: not checked here; the learner grades themselves with buttons.
 
-A malformed answer is ``unreadable`` (never counted as an attempt) with a reason and an example; a wrong
-answer that matches one of the prompt's listed mistakes carries that mistake's hint.
+A right value must also be in the answer's declared ``form`` (:mod:`bot.practice.forms`): in another form
+it is a ``nudge`` saying what is left to do. In a question in degrees a bare ``cos(60)`` is a nudge too
+("did you mean 60°?"), and ``135°`` answers "135 degrees". A thousands separator (``5,050``) is read as one.
+
+A malformed answer is ``unreadable``; neither it nor a nudge is ever counted as an attempt
+(:attr:`Verdict.counts`). A wrong answer that matches one of the prompt's listed mistakes carries that
+mistake's hint.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import sympy
 
 from bot.content.model import Answer, Mistake, Prompt
 from bot.practice.display import latex, value_latex
-from bot.practice.forms import form_problem
+from bot.practice.forms import form_problem, nodes, plain_number
 from bot.practice.maths import (
     EvalError,
     Node,
@@ -48,6 +53,7 @@ from bot.practice.maths import (
     parse,
     to_sympy,
 )
+from bot.render.unicode import iter_math_spans, latex_to_unicode
 
 log = logging.getLogger(__name__)
 
@@ -526,19 +532,12 @@ def _entries(v: Value) -> list[Node]:
     return [n for x in v for n in _entries(x)]
 
 
-def _nodes(n: Node) -> list[Node]:
-    out = [n]
-    for a in n.args if n.op != "list" else ():
-        out += _nodes(a)
-    return out
-
-
 def _bare_angle(given: Value) -> Node | None:
     """sin, cos or tan of a number with neither ° nor π in it (cos(60) in a question in degrees)."""
     for entry in _entries(given):
-        for m in _nodes(entry):
+        for m in nodes(entry):
             if m.op == "fn" and m.val in _TRIG and m.args[0].const and not any(
-                    k.op == "deg" or (k.op == "const" and k.val == "pi") for k in _nodes(m.args[0])):
+                    k.op == "deg" or (k.op == "const" and k.val == "pi") for k in nodes(m.args[0])):
                 return m
     return None
 
@@ -647,8 +646,48 @@ def answer_latex(answer: Answer) -> str | None:
         return None
 
 
+_ARITHMETIC = re.compile(r"[\d(][\d\s+\-*/^().]*[+\-*/^][\d\s+\-*/^().]*[\d)]")  # 2^10, 3 * (4 + 5)
+
+
+def question_expressions(question: str) -> list[str]:
+    """The maths a question shows, as text the checker reads: each formula (as unicode, ``(2x − 3)²``),
+    both sides of an ``=`` in one, and arithmetic written in its prose (``2^10``)."""
+    out: list[str] = []
+    prose: list[str] = []
+    pos = 0
+    for start, end, tex in iter_math_spans(question):
+        prose.append(question[pos:start])
+        pos = end
+        shown = latex_to_unicode(tex)
+        out.append(shown)
+        if "=" in shown:
+            out += shown.split("=")
+    prose.append(question[pos:])
+    for chunk in prose:
+        out += _ARITHMETIC.findall(chunk)
+    return [s.strip() for s in out if s.strip()]
+
+
+def _question_problems(prompt: Prompt) -> list[str]:
+    """The question's own expression must not be its right answer ("Simplify 3(x + 2) − 2(x − 1)")."""
+    a = prompt.answer
+    degrees = in_degrees(prompt.question)
+    for shown in question_expressions(prompt.question):
+        try:
+            value = _read(a, shown, _canonical(a))
+        except Unreadable:
+            continue
+        if all(plain_number(e) for e in _entries(value)):
+            continue  # a number the question gives, not something to work out
+        if check_answer(a, shown, degrees=degrees).right:
+            return [f"the question's own expression {shown!r} is accepted as the answer: set the answer's form "
+                    "(expanded, factored, simplified or numeric) so that the working has to be done"]
+    return []
+
+
 def validate_prompt(prompt: Prompt) -> list[str]:
-    """Content check: the canonical answer is accepted and every listed mistake is read and rejected."""
+    """Content check: the canonical answer is accepted (in its form), every listed mistake is read and
+    rejected, and the question's own expression is not accepted as its answer."""
     a = prompt.answer
     if a.kind == "self":
         return []
@@ -660,6 +699,8 @@ def validate_prompt(prompt: Prompt) -> list[str]:
             return [f"the checker cannot read the answer {a.value!r}: {exc}"]
     if check_answer(a, a.value).status != "right":
         problems.append(f"the checker does not accept the canonical answer {a.value!r}")
+    if a.kind != "choice":
+        problems += _question_problems(prompt)
     for m in prompt.mistakes:
         v = check_answer(a, m.answer)
         if v.status == "right":

@@ -49,16 +49,16 @@ def _strip_neg(n: Node) -> Node:
     return n
 
 
-def _nodes(n: Node) -> Iterator[Node]:
+def nodes(n: Node) -> Iterator[Node]:
     """Every node, parents before children."""
     yield n
     if n.op == "list":
         for row in n.args:
             for x in row:
-                yield from _nodes(x)
+                yield from nodes(x)
         return
     for a in n.args:
-        yield from _nodes(a)
+        yield from nodes(a)
 
 
 @lru_cache(maxsize=4096)
@@ -76,7 +76,7 @@ def _integer(n: Node) -> int | None:
     return None
 
 
-def _plain_number(n: Node) -> bool:
+def plain_number(n: Node) -> bool:
     """A number with nothing left to work out: 4, -0.25, 3/4 (in lowest terms), 12%."""
     n = _strip_neg(n)
     if n.op == "num" or (n.op == "pct" and n.args[0].op == "num"):
@@ -99,7 +99,7 @@ def _rational_factors(n: Node) -> tuple[list[Any], list[Any]]:
 def _unevaluated(n: Node) -> Node | None:
     """The first piece (largest first) with arithmetic left that sympy would do: 2 + 3, 2·3x, 6/8, 8^(2/3),
     cos(π/3), √12, 150°, (x³)², x¹."""
-    for m in _nodes(n):
+    for m in nodes(n):
         op = m.op
         if op in ("num", "var", "const", "list", "neg"):
             continue
@@ -117,7 +117,7 @@ def _unevaluated(n: Node) -> Node | None:
             e = exact(m.args[1])
             if e in (0, 1) or (_strip_neg(m.args[0]).op == "pow" and _strip_neg(m.args[0]).args[1].const):
                 return m
-        if m.const and not _plain_number(m):
+        if m.const and not plain_number(m):
             s = _sym(m)
             if s.is_Rational:
                 return m
@@ -143,7 +143,7 @@ def _terms(n: Node) -> list[Node]:
 
 def _like_terms(n: Node) -> Node | None:
     """A sum with like terms to collect once numbers are multiplied in (x + x, 2 + 3, 3(x + 2) − 2(x − 1))."""
-    for m in _nodes(n):
+    for m in nodes(n):
         if m.op != "add":
             continue
         seen: set[Any] = set()
@@ -159,7 +159,7 @@ def _like_terms(n: Node) -> Node | None:
 
 def _same_base(n: Node) -> Node | None:
     """A base that appears twice in one product (x·x, x⁵x³/x², eˣe²ˣ): the powers can be combined."""
-    for m in _nodes(n):
+    for m in nodes(n):
         if m.op != "mul":
             continue
         seen: dict[Any, Node] = {}
@@ -181,7 +181,7 @@ def _is_sum(n: Node) -> bool:
 
 def _product_of_sums(n: Node) -> Node | None:
     """A bracket left to multiply out: a sum times something, a power of a sum, −(a sum)."""
-    for m in _nodes(n):
+    for m in nodes(n):
         if m.op == "mul":
             sums = [f for f, s in zip(m.args, m.val, strict=True) if s > 0 and _is_sum(f)]
             others = [f for f, s in zip(m.args, m.val, strict=True) if s > 0 or f.const]
@@ -236,7 +236,7 @@ def form_problem(form: str, given: Node, want: Node | None = None) -> str | None
     if form == "any":
         return None
     if form == "numeric":
-        if _plain_number(given):
+        if plain_number(given):
             return None
         core = _strip_neg(given)
         if core.op == "mul" and len(core.args) == 2 and core.val == (1, -1) and all(

@@ -6,26 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from bot.content.loader import load_catalog
 from bot.core import learning
-from bot.core.service import Core
 from bot.practice import srs
-from tests.support import ROOT
 from tests.support.conversation import ADA, press
 
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 09:00 in the learner's zone (UTC)
-
-
-@pytest.fixture(scope="module")
-def curriculum():
-    return load_catalog(ROOT / "content")
-
-
-@pytest.fixture
-def real_core(repo, curriculum, clock):
-    return Core(curriculum, repo, clock)
 
 
 async def open_question(core, actor=ADA):
