@@ -65,6 +65,8 @@ def texts_for(prompt: Prompt, rng: random.Random) -> list[str]:
     out += question_expressions(prompt.question)
     if a.kind == "expression":
         out += _sympy_forms(a)
+        v = a.vars[0]  # big and equal, for the form checks: a degree-400 polynomial that cancels
+        out.append(f"{value} + ({v}+1)^200*({v}-1)^200 - ({v}^2-1)^200")
         out.append(value.replace("^2", "²").replace("*", ""))
     elif a.kind == "number":
         out += _number_forms(value)

@@ -320,3 +320,17 @@ async def test_the_answer_after_the_last_try_is_shown_as_maths(real_core, repo):
         r = await real_core.handle_text(ADA, f"/answer {typed}")
     shown = to_plain(r[0].text)
     assert "here is the answer: [3√3, 3]." in shown and "sqrt" not in shown and "*" not in shown
+
+
+def test_form_checks_on_big_equal_inputs() -> None:
+    """Big inputs equal to the answer (their cost is in bench/answers.py: a degree bound keeps sympy from
+    factoring a degree-400 polynomial for seconds)."""
+    factored = expr("(x - 2)*(x - 3)", "factored")
+    hostile = [(factored, "(x-2)(x-3) + (x+1)^200*(x-1)^200 - (x^2-1)^200"),
+               (factored, "(x-2)(x-3)" + "*(x+1)/(x+1)" * 30),
+               (EXPANDED, "4x^2 - 12x + 9 + (x+1)^300 - (1+x)^300"),
+               (SIMPLIFIED, "+".join(["(x+1)"] * 60) + " - 60x - 60 + x + 8"),
+               (num("4", "simplified"), "2^2" + "+sin(1)^2+cos(1)^2-1" * 10)]
+    for answer, text in hostile:
+        assert check_answer(answer, text).status in ("right", "nudge"), text
+    assert check_answer(*hostile[0]).status == "nudge"  # a sum is not a product, however big
