@@ -516,7 +516,8 @@ def _shape_feedback(answer: Answer, given: Value, want: Value) -> str:
 
 
 _THOUSANDS = re.compile(r"\s*[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*")  # 5,050 and 1,000,000.5
-_IN_DEGREES = re.compile(r"°|\\circ\b|\\degree|\bdegrees?\b", re.IGNORECASE)
+# 30°, 60^\circ, \degree, "90 degrees", "in degrees"; not "degree-2 polynomial", "degrees of freedom", f \circ g
+_IN_DEGREES = re.compile(r"°|\^\s*\{?\s*\\circ\b|\\degree\b|\bdegrees\b(?!\s+of\s+freedom)", re.IGNORECASE)
 _TRIG = frozenset({"sin", "cos", "tan"})
 
 
@@ -533,10 +534,10 @@ def _entries(v: Value) -> list[Node]:
 
 
 def _bare_angle(given: Value) -> Node | None:
-    """sin, cos or tan of a number with neither ° nor π in it (cos(60) in a question in degrees)."""
+    """sin, cos or tan of a number other than 0 with neither ° nor π in it (cos(60) in a question in degrees)."""
     for entry in _entries(given):
         for m in nodes(entry):
-            if m.op == "fn" and m.val in _TRIG and m.args[0].const and not any(
+            if m.op == "fn" and m.val in _TRIG and m.args[0].const and m.args[0].fval != 0 and not any(
                     k.op == "deg" or (k.op == "const" and k.val == "pi") for k in nodes(m.args[0])):
                 return m
     return None

@@ -182,6 +182,20 @@ def test_a_bare_angle_in_a_question_in_degrees_is_sent_back() -> None:
     assert check_prompt(radians, "cos(1)").right  # no degrees in the question: a bare number is radians
 
 
+@pytest.mark.parametrize(("question", "degrees"), [
+    ("What is $\\cos 60^\\circ$?", True), ("What is $\\sin 60^{\\circ}$?", True), ("An angle of 30°.", True),
+    ("Rotate by 90 degrees.", True), ("Give the angle in degrees.", True),
+    ("Write the degree-2 Taylor polynomial of $\\cos x$.", False), ("A t-test with 9 degrees of freedom.", False),
+    ("Let $h = f \\circ g$.", False), ("What is $\\cos(1)$?", False)])
+def test_which_questions_are_in_degrees(question: str, degrees: bool) -> None:
+    from bot.practice.check import in_degrees
+
+    assert in_degrees(question) is degrees
+    taylor = Prompt(id="t1", question=question, answer=expr("1 - x^2/2", "any"), hints=("h",), solution="A solution.")
+    assert check_prompt(taylor, "cos(0) - x^2/2").right  # 0 is 0 in degrees and radians
+    assert check_prompt(taylor, "cos(2) - cos(2) + 1 - x^2/2").status == ("nudge" if degrees else "right")
+
+
 def test_a_degree_sign_on_an_angle_in_degrees_is_a_label() -> None:
     p = degrees_prompt(num("135"), "What angle does $[-1, 1]$ make with the x-axis? Give it in degrees.")
     for text in ("135", "135°", "135 deg", "135 degrees"):

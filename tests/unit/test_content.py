@@ -140,3 +140,25 @@ def test_each_problem_is_reported_with_file_and_line(name, tmp_path, capsys):
     assert any(re.search(pattern, line) for line in lines), "\n".join(lines)
     assert all(re.match(r".+\.yaml:\d+: ", line) for line in lines), lines
     assert "problem(s)" in out.err
+
+
+_CODE_NOTATION = re.compile(r"`|\w\*\w|\*\*\d|sqrt\(|\^|\bexp\(|\\[a-zA-Z]+|\b[a-z]_\{?\w")
+
+
+def test_hints_and_solutions_write_their_maths_as_maths(real):
+    """Maths outside $...$ is shown raw: 3*sqrt(3), x^2, A^T A would reach the learner as code."""
+    from bot.render.unicode import iter_math_spans
+
+    raw = []
+    for pid, p in real.prompt_by_id.items():
+        for where, text in [("hint", h) for h in p.hints] + [("solution", p.solution)] + [
+                ("mistake hint", m.hint) for m in p.mistakes]:
+            prose, pos = [], 0
+            for start, end, _ in iter_math_spans(text):
+                prose.append(text[pos:start])
+                pos = end
+            prose.append(text[pos:])
+            found = _CODE_NOTATION.findall("".join(prose))
+            if found:
+                raw.append(f"{pid} {where}: {found}")
+    assert raw == []
