@@ -108,7 +108,7 @@ def _unevaluated(n: Node) -> Node | None:
             return m
         if op == "mul":
             top, bottom = _rational_factors(m)
-            ones = 1 in top and m.val.count(1) > 1  # 1·x; but 1/x is fine
+            ones = 1 in top and m.val.count(1) > 1 and not bottom  # 1·x; but 1/x and 1/2·√3 are fine
             if len(top) > 1 or len(bottom) > 1 or ones or 1 in bottom:
                 return m
             if top and bottom and top[0].denominator == bottom[0].denominator == 1 and math.gcd(

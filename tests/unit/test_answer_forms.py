@@ -131,7 +131,9 @@ def test_simplified_catches_powers_unevaluated_functions_and_length() -> None:
     assert "150π/180 can be written more simply" in said(check_answer(radians, "150pi/180"))
     assert "collect the like terms" in said(check_answer(radians, "pi - pi/6"))
     exact = num("-sqrt(2)/2", "simplified")
-    assert check_answer(exact, "-√2/2").right
+    for ok in ("-√2/2", "-1/sqrt(2)", "-(1/2)sqrt(2)", "-1/2*sqrt(2)", "-0.5√2", "-0.7071"):
+        assert check_answer(exact, ok).right, ok
+    assert "1x can be written more simply" in said(check_answer(SIMPLIFIED, "1x + 8"))
     assert "cos(3π/4) can be written more simply" in said(check_answer(exact, "cos(3pi/4)"))
     assert "√8 can be written more simply" in said(check_answer(num("2*sqrt(2)", "simplified"), "sqrt(8)"))
 
