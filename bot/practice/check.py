@@ -51,7 +51,7 @@ from bot.practice.maths import (
     mpeval,
     normalise,
     parse,
-    to_sympy,
+    sympy_of,
 )
 from bot.render.unicode import iter_math_spans, latex_to_unicode
 
@@ -354,11 +354,6 @@ def _canonical_samples(node: Node, variables: tuple[str, ...]) -> tuple[Sample, 
     return tuple(_sample(node, env) for env in _points(variables))
 
 
-@lru_cache(maxsize=4096)
-def _sympy_of(node: Node) -> Any:
-    return to_sympy(node)
-
-
 def _is_real(v: complex | float) -> bool:
     return not isinstance(v, complex) or abs(v.imag) <= 1e-12 * max(1.0, abs(v.real))
 
@@ -428,7 +423,7 @@ def same_expression(g: Node, w: Node, variables: tuple[str, ...], deadline: floa
     if (g.size <= SYMPY_STRUCTURAL_MAX_NODES and w.size <= SYMPY_STRUCTURAL_MAX_NODES
             and _expansion_terms(g) < 10**6 and _expansion_terms(w) < 10**6):
         try:
-            if _sympy_of(g) == _sympy_of(w):
+            if sympy_of(g) == sympy_of(w):
                 return True
         except Exception:  # noqa: BLE001 - sympy is only a shortcut here
             log.debug("sympy structural comparison failed", exc_info=True)
@@ -440,7 +435,7 @@ def same_expression(g: Node, w: Node, variables: tuple[str, ...], deadline: floa
     if (time.perf_counter() < deadline and g.size <= SYMPY_EXPAND_MAX_NODES and w.size <= SYMPY_EXPAND_MAX_NODES
             and _expansion_terms(g) + _expansion_terms(w) <= SYMPY_EXPAND_MAX_TERMS):
         try:
-            sg, sw = _sympy_of(g), _sympy_of(w)
+            sg, sw = sympy_of(g), sympy_of(w)
             if sg.has(sympy.zoo, sympy.nan) or sw.has(sympy.zoo, sympy.nan):
                 return False
             return bool(sympy.expand(sg - sw) == 0)

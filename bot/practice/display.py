@@ -49,9 +49,7 @@ def _level(node: Node) -> int:
         return _PRODUCT
     if op in ("pow", "pct", "deg") or (op == "fn" and node.val == "factorial"):
         return _POWER
-    if op == "num" and node.val < 0:
-        return _SUM
-    return _ATOM
+    return _ATOM  # numbers are never negative: the parser makes -3 a neg node
 
 
 def _wrap(node: Node, at_least: int) -> str:

@@ -22,23 +22,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 import sympy  # type: ignore[import-untyped]
 
 from bot.practice.display import latex
-from bot.practice.maths import Node, exact, to_sympy
+from bot.practice.maths import SYMPY_FUNCTIONS, Node, exact, sympy_of
 
 LONGER_THAN_MODEL = 2  # simplified: at most this many more nodes than the model answer
 MAX_FACTOR_DEGREE = 24  # factored: a bracket of higher degree is not factored by sympy (seconds); it passes
-
-_SYMPY_FUNCTIONS = {
-    "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "asin": sympy.asin, "acos": sympy.acos,
-    "atan": sympy.atan, "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "ln": sympy.log,
-    "log": sympy.log, "exp": sympy.exp, "abs": sympy.Abs,
-}
-
 
 def _shown(node: Node) -> str:
     return f"${latex(node)}$"
@@ -60,11 +52,6 @@ def nodes(n: Node) -> Iterator[Node]:
         return
     for a in n.args:
         yield from nodes(a)
-
-
-@lru_cache(maxsize=4096)
-def _sym(n: Node) -> Any:
-    return to_sympy(n)
 
 
 def _integer(n: Node) -> int | None:
@@ -119,14 +106,13 @@ def _unevaluated(n: Node) -> Node | None:
             if e in (0, 1) or (_strip_neg(m.args[0]).op == "pow" and _strip_neg(m.args[0]).args[1].const):
                 return m
         if m.const and not plain_number(m):
-            s = _sym(m)
+            s = sympy_of(m)
             if s.is_Rational:
                 return m
-            if op == "fn" and m.val in _SYMPY_FUNCTIONS and not isinstance(s, _SYMPY_FUNCTIONS[m.val]):
-                if not (m.val == "exp" and s.func is sympy.exp):
-                    return m
+            if op == "fn" and m.val != "sqrt" and not isinstance(s, SYMPY_FUNCTIONS[m.val]):
+                return m  # cos(π/3), ln(1), e^0: sympy found the value
             if op == "fn" and m.val == "sqrt" and not (s.is_Pow and s.exp == sympy.Rational(1, 2)
-                                                       and s.base == _sym(m.args[0])):
+                                                       and s.base == sympy_of(m.args[0])):
                 return m
     return None
 
@@ -149,7 +135,7 @@ def _like_terms(n: Node) -> Node | None:
             continue
         seen: set[Any] = set()
         for t in _terms(m):
-            s = _sym(t)
+            s = sympy_of(t)
             for part in s.args if s.is_Add else (s,):
                 key = part.as_coeff_Mul()[1]
                 if key in seen:
@@ -169,7 +155,7 @@ def _same_base(n: Node) -> Node | None:
             if f.const:
                 continue
             base = f.args[0] if f.op == "pow" else f
-            key = sympy.E if f.op == "fn" and f.val == "exp" else _sym(base)
+            key = sympy.E if f.op == "fn" and f.val == "exp" else sympy_of(base)
             if key in seen:
                 return seen[key]
             seen[key] = base
@@ -229,7 +215,7 @@ def _factor_problem(n: Node) -> str | None:
             if f is top:
                 return "not factored yet: write it as a product of factors"
             continue
-        s = _sym(base)
+        s = sympy_of(base)
         symbols = sorted(s.free_symbols, key=str)
         if not symbols:
             continue

@@ -34,6 +34,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -398,6 +399,14 @@ def exact(node: Node) -> Fraction | None:
 # ------------------------------------------------------------------------------------------- sympy
 
 
+SYMPY_FUNCTIONS: dict[str, Any] = {  # every name in FUNCTIONS; all but sqrt are sympy classes
+    "sqrt": sympy.sqrt, "exp": sympy.exp, "ln": sympy.log, "log": sympy.log, "sin": sympy.sin,
+    "cos": sympy.cos, "tan": sympy.tan, "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,
+    "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "abs": sympy.Abs,
+    "factorial": sympy.factorial,
+}
+
+
 def to_sympy(node: Node) -> Any:
     """Build the sympy object for ``node`` directly from the tree (never from text)."""
     op = node.op
@@ -423,14 +432,14 @@ def to_sympy(node: Node) -> Any:
     if op == "deg":
         return args[0] * sympy.pi / 180
     if op == "fn":
-        fns = {
-            "sqrt": sympy.sqrt, "exp": sympy.exp, "ln": sympy.log, "log": sympy.log, "sin": sympy.sin,
-            "cos": sympy.cos, "tan": sympy.tan, "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,
-            "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "abs": sympy.Abs,
-            "factorial": sympy.factorial,
-        }
-        return fns[node.val](*args)
+        return SYMPY_FUNCTIONS[node.val](*args)
     raise AssertionError(f"unknown node {op}")
+
+
+@lru_cache(maxsize=4096)
+def sympy_of(node: Node) -> Any:
+    """:func:`to_sympy`, cached (nodes are immutable): the checker and the form rules convert the same trees."""
+    return to_sympy(node)
 
 
 # ------------------------------------------------------------------------------------------ tokenizer
