@@ -1,8 +1,15 @@
-"""The console chat: the same commands in a terminal; buttons shown numbered, type the number to press."""
+"""The console chat: the same commands in a terminal.
+
+Buttons are shown as ``[/1] Hint``: typing ``/1`` presses one. Anything else typed while a question is open is an
+answer (a bare ``2`` answers 2), so a button can never be pressed by an answer. While the chat is open, the
+learner's reminders come at their time, as on the platforms (:class:`ConsoleReminders`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -11,19 +18,32 @@ from bot.core.markup import to_plain
 from bot.core.model import Actor, Button, Reply
 from bot.core.service import Core
 
+log = logging.getLogger(__name__)
+
+PRESS = re.compile(r"/(\d{1,9})")  # how a button is pressed: its number after a slash, /1 .. /N
+
+
+def button_label(n: int, button: Button) -> str:
+    return f"[/{n}] {button.label}"
+
 
 class ConsoleChat:
     def __init__(self, core: Core, user: str, out: TextIO = sys.stdout, files_dir: Path = Path("data/exports")):
         self.core = core
-        self.actor = Actor("console", user, user, chat_id=f"console:{user}", is_private=True)
+        self.actor = Actor("console", user, user, chat_id=f"console:{user}", is_private=True,
+                           answer_again="Type your next try.")
         self.out = out
         self.files_dir = files_dir
         self.buttons: list[Button] = []
+        self.interactive = False
+        self.prompting = False  # "you> " is on screen, waiting for a line
 
     def show(self, replies: list[Reply]) -> None:
         # Buttons stay pressable until a newer message brings its own, as in a chat.
         if any(r.buttons for r in replies):
             self.buttons = []
+        if self.prompting:  # a reminder arrives while the learner is at the prompt: start on a fresh line
+            self.out.write("\n")
         for reply in replies:
             self.out.write(to_plain(reply.text) + "\n")
             if reply.file is not None:
@@ -35,36 +55,51 @@ class ConsoleChat:
                 labels = []
                 for b in reply.all_buttons:
                     self.buttons.append(b)
-                    labels.append(f"[{len(self.buttons)}] {b.label}")
+                    labels.append(button_label(len(self.buttons), b))
                 self.out.write("  ".join(labels) + "\n")
             self.out.write("\n")
+        if self.prompting:
+            self.out.write("you> ")
         self.out.flush()
 
     async def handle(self, line: str) -> list[Reply]:
         line = line.strip()
-        if line.isdecimal() and len(line) <= 9 and self.buttons:
-            n = int(line)
+        press = PRESS.fullmatch(line)
+        if press:
+            n = int(press.group(1))
             if 1 <= n <= len(self.buttons):
                 return await self.core.press(self.actor, self.buttons[n - 1].action)
-            which = "the only button is 1" if len(self.buttons) == 1 else f"the buttons are 1 to {len(self.buttons)}"
-            return [Reply(f"There is no button {n}: {which}.")]
+            if not self.buttons:
+                return [Reply("There are no buttons to press right now. Type /next to carry on.")]
+            which = "the only button is /1" if len(self.buttons) == 1 else f"the buttons are /1 to /{len(self.buttons)}"
+            return [Reply(f"There is no button /{n}: {which}.")]
+        if line.isdecimal() and self.buttons and not await self.core.has_open_question(self.actor):
+            # a bare number and no question open: say how buttons are pressed (an open question takes it as
+            # its answer, below)
+            n = min(int(line[:9]), len(self.buttons)) or 1
+            return [*await self.core.handle_text(self.actor, line),
+                    Reply(f"(To press a button, type its number after a slash, like /{n}.)")]
         return await self.core.handle_text(self.actor, line)
 
     async def run(self, stdin: TextIO = sys.stdin) -> None:
-        interactive = stdin.isatty()
-        if interactive:
-            self.out.write("ML maths study companion — console chat. Type /start, /help, or /quit to leave.\n\n")
+        self.interactive = stdin.isatty()
+        if self.interactive:
+            self.out.write("ML maths study companion — console chat. Type /start, /help, or /quit to leave.\n"
+                           "Buttons look like [/1] Hint: type /1 to press one. While a question is open, "
+                           "anything else you type is your answer.\n\n")
         loop = asyncio.get_running_loop()
         while True:
-            if interactive:
+            if self.interactive:
                 self.out.write("you> ")
                 self.out.flush()
+                self.prompting = True
             line = await loop.run_in_executor(None, stdin.readline)
+            self.prompting = False
             if not line:
                 break
             if line.strip() in ("/quit", "/exit"):
                 break
-            if not interactive and line.strip():
+            if not self.interactive and line.strip():
                 self.out.write(f"> {line.strip()}\n")
             if not line.strip():
                 continue

@@ -255,7 +255,7 @@ class Core:
         if learner and learner.open_prompt:
             return await learning.answer(ctx, text)
         return Reply(
-            "I'm not sure what you mean. Type /next to get your next step, or /help to see what I can do.",
+            "No question is open — /next gives you one. (/help shows everything I can do.)",
             buttons=((NEXT_BUTTON,),),
         )
 

@@ -104,7 +104,13 @@ def example_for(answer: Answer) -> str:
         return f"write an expression in {names} like 2*{v} + 1, {v}^2 or sqrt({v})"
     if answer.kind == "choice":
         n = len(answer.options)
-        return f"press one of the buttons, or type the option, its number (1-{n}) or its letter (a-{'abcdef'[n - 1]})"
+        keys = [_choice_key(o) for o in answer.options]
+        ways = []  # a number or letter names an option only where no option is itself one (see chosen_option)
+        if not any((m := _INDEX.fullmatch(k)) and m.group(1).isdigit() for k in keys):
+            ways.append(f"its number (1-{n})")
+        if not any(len(k) == 1 and k in "abcdef" for k in keys):
+            ways.append(f"its letter (a-{'abcdef'[n - 1]})")
+        return "press one of the buttons, or type the option" + (f", {' or '.join(ways)}" if ways else "")
     return {
         "number": "write a number like 3, -0.25, 3/4 or sqrt(2)/2",
         "vector": "write a vector like [1, 2, 3]",

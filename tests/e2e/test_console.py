@@ -21,13 +21,13 @@ def run_console(tmp_path, lines: list[str], *extra: str, env: dict | None = None
 
 
 def test_piped_conversation(tmp_path):
-    p = run_console(tmp_path, ["/start", "/next", "1", "1", "/progress", "/nxt"])
+    p = run_console(tmp_path, ["/start", "/next", "/1", "/1", "/progress", "/nxt"])
     assert p.returncode == 0, p.stderr
     out = p.stdout
     assert "> /start" in out and "Hi you!" in out
-    assert "[1] Done ✓  [2] Practice ▶  [3] Skip" in out
-    assert "Lesson “Unit One” done" in out  # typing 1 pressed Done
-    assert "Right!" in out  # 1 pressed the first option of the choice question (the right one)
+    assert "[/1] Done ✓  [/2] Practice ▶  [/3] Skip" in out
+    assert "Lesson “Unit One” done" in out  # typing /1 pressed Done
+    assert "Right!" in out  # /1 pressed the first option of the choice question (the right one)
     assert "Streak: 1 day" in out
     assert "Did you mean /next?" in out
     assert "Traceback" not in out + p.stderr
@@ -45,7 +45,7 @@ def test_start_on_a_current_schema_imports_only_what_the_first_reply_needs(tmp_p
 
 
 def test_two_learners_share_one_database(tmp_path):
-    run_console(tmp_path, ["/next", "1"], "--user", "ann")
+    run_console(tmp_path, ["/next", "/1"], "--user", "ann")
     p = run_console(tmp_path, ["/progress"], "--user", "ben")
     assert "Progress of ben" in p.stdout and "Streak: 0 days" in p.stdout
     p = run_console(tmp_path, ["/progress"], "--user", "ann")

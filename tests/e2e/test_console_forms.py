@@ -69,12 +69,12 @@ def test_forms_degrees_thousands_and_answers_as_maths_in_the_console(tmp_path):
     (content / "track.yaml").write_text(TRACK)
     (content / "topics" / "forms.yaml").write_text(TOPIC)
     p = run_console(tmp_path, [
-        "/next", "1",  # the lesson is done: the first question
+        "/next", "/1",  # the lesson is done: the first question
         "3(x + 2) - 2(x - 1)", "3x + 6 - 2x + 2", "x + 8",
         "/next", "(2x - 3)^2", "4x^2 - 6x - 6x + 9", "4x^2 - 12x + 9",
         "/next", "[6cos(30), 6sin(30)]", "[6cos(30°), 6sin(30 deg)]",
-        "/next", "1", "5,050",  # the second unit's lesson is done: its first question
-        "/next", "8^(2/3)", "/answer 4",  # a bare 4 would press the question's button 4
+        "/next", "/1", "5,050",  # the second unit's lesson is done: its first question
+        "/next", "8^(2/3)", "4",  # a bare number is an answer
         "/next", "2*x*3", "/solution",
     ], env={"CONTENT_DIR": str(content)})
     assert p.returncode == 0, p.stderr
@@ -95,7 +95,7 @@ def test_forms_degrees_thousands_and_answers_as_maths_in_the_console(tmp_path):
     assert said["5,050"].startswith("✅ Right!")
 
     assert said["8^(2/3)"].startswith(f"That is equal, but not worked out yet: give it as a single number. {nudge}")
-    assert said["/answer 4"].startswith("✅ Right!")
+    assert said["4"].startswith("✅ Right!")
 
     assert said["2*x*3"].startswith("❌ Not quite yet.")
     assert "Here is the worked solution, and the answer: 2x + 3." in said["/solution"]

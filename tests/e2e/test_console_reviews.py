@@ -20,18 +20,18 @@ def test_right_first_time_is_not_due_again_and_todays_prompt_counts_once(tmp_pat
     same_day = same_day_after_a_miss()
     p = run_console(tmp_path, [
         "/start", "/daily",  # today's prompt: "Which is 3 + 3?"
-        "1", "/daily", "/answer 6",  # 6: right; today's prompt is not opened again
-        "/next", "1",  # Unit One's lesson: Done; then "Which is 6 + 6?"
-        "2",  # a wrong option
+        "/1", "/daily", "/answer 6",  # 6: right; today's prompt is not opened again
+        "/next", "/1",  # Unit One's lesson: Done; then "Which is 6 + 6?"
+        "/2",  # a wrong option
         "/solution", "/progress", "/review",
     ])
     assert p.returncode == 0, p.stderr
     said = exchanges(p.stdout)
     assert said["/daily"].startswith("☀️ Today's prompt") and "Which is 3 + 3?" in said["/daily"]
-    assert said["1"].startswith("✅ Right!")
+    assert said["/1"].startswith("✅ Right!")
     assert said["/daily #2"].startswith("☀️ You answered today's prompt already ✓. One answer a day counts")
     assert "no open question" in said["/answer 6"]  # not opened again, not counted again
-    assert "Which is 6 + 6?" in said["1 #2"]
+    assert "Which is 6 + 6?" in said["/1 #2"]
     if same_day == same_day_after_a_miss():  # the wall clock did not pass the hour before midnight meanwhile
         when = "later today" if same_day else "tomorrow"
         assert f"The question comes back {when}." in said["/solution"]

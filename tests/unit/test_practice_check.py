@@ -432,7 +432,9 @@ def test_validate_reports_unreadable_mistake_and_canonical() -> None:
     assert len(problems) == 1 and "cannot read the answer '2*x + z'" in problems[0]
     problems = validate_prompt(prompt(Answer(kind="choice", value="a", options=("a", "b")), "c"))
     assert problems == ["the checker cannot read the listed wrong answer 'c': That is not one of the options: "
-                        "press one of the buttons, or type the option, its number (1-2) or its letter (a-b)."]
+                        "press one of the buttons, or type the option, its number (1-2)."]  # a, b are options
+    assert "its number (1-3) or its letter (a-c)" in example_for(Answer(kind="choice", value="x", options=("x", "y", "z")))
+    assert "number" not in example_for(Answer(kind="choice", value="6", options=("6", "7", "3")))
 
 
 def test_broken_canonical_at_runtime_is_not_the_learners_fault() -> None:

@@ -107,7 +107,7 @@ async def test_group_command_addressed_to_the_bot_and_a_reply_as_answer(bot):
     [verdict] = await cat.say(answer, reply_to=typed)
     assert "Right!" in verdict.text and verdict.reply_to == bot.fake.history[GROUP][-2].message_id
     [other] = await dan.say("42", reply_to=typed)  # Dan has no question open
-    assert "not sure what you mean" in other.text
+    assert "No question is open — /next gives you one." in other.text
     [usage] = await dan.say(f"/topic@{BOT_USERNAME}")
     assert "needs name" in usage.text and usage.reply_to is not None
 

@@ -1,0 +1,203 @@
+"""The console is a real chat, end to end: a real `python -m bot console` process, piped and on a pty.
+
+Answers are answers (a bare number is never a button press), plain text with no question open gets a clear
+reply, and the small replies (pause, time zones, streaks across a zone change) say what is true.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_console import run_console
+from tests.e2e.test_console_second_tries import exchanges
+
+TRACK = "title: Chat\ntopics: [sums]\nmin_prompts_per_unit: 3\n"
+TOPIC = textwrap.dedent(r"""
+    id: sums
+    title: Sums
+    units:
+    - id: s-unit
+      title: Small Sums
+      minutes: 10
+      summary: Adding small whole numbers.
+      why_ml: Because every model adds numbers.
+      resources:
+      - {title: Khan Academy math, url: "https://www.khanacademy.org/math", kind: course}
+      prompts:
+      - id: s-two
+        question: 'What is $1 + 1$?'
+        answer: {kind: number, value: "2"}
+        hints: [Count on from 1.]
+        solution: 'It is $2$.'
+      - id: s-three
+        question: 'What is $2 + 1$?'
+        answer: {kind: number, value: "3"}
+        hints: [Count on from 2.]
+        solution: 'It is $3$.'
+      - id: s-one
+        question: 'What is $3 - 2$?'
+        answer: {kind: number, value: "1"}
+        hints: [Count back from 3.]
+        solution: 'It is $1$.'
+    - id: s-unit-two
+      title: More Sums
+      minutes: 10
+      needs: [s-unit]
+      summary: Adding a few more numbers.
+      why_ml: Because every model adds numbers.
+      resources:
+      - {title: Khan Academy math, url: "https://www.khanacademy.org/math", kind: course}
+      prompts:
+      - id: s-four
+        question: 'What is $2 + 2$?'
+        answer: {kind: number, value: "4"}
+        hints: [Double 2.]
+        solution: 'It is $4$.'
+      - id: s-five
+        question: 'What is $2 + 3$?'
+        answer: {kind: number, value: "5"}
+        hints: [Count on from 3.]
+        solution: 'It is $5$.'
+      - id: s-six
+        question: 'What is $3 + 3$?'
+        answer: {kind: number, value: "6"}
+        hints: [Double 3.]
+        solution: 'It is $6$.'
+    """)
+
+
+def write_content(tmp_path: Path) -> dict[str, str]:
+    content = tmp_path / "content"
+    (content / "topics").mkdir(parents=True, exist_ok=True)
+    (content / "track.yaml").write_text(TRACK)
+    (content / "topics" / "sums.yaml").write_text(TOPIC)
+    return {"CONTENT_DIR": str(content)}
+
+
+def console_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+           "DATA_DIR": str(tmp_path), **write_content(tmp_path), **extra}
+    env.pop("DISCORD_TOKEN", None)
+    env.pop("TELEGRAM_TOKEN", None)
+    return env
+
+
+class PtyConsole:
+    """`python -m bot console` on a pseudo-terminal: what a learner at a terminal sees, prompt and all."""
+
+    def __init__(self, tmp_path: Path, env: dict[str, str]):
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "console"], stdin=slave, stdout=slave,
+                                     stderr=subprocess.PIPE, env=env, cwd=tmp_path, close_fds=True)
+        os.close(slave)
+        self.seen = ""
+
+    def read_until(self, text: str, timeout: float = 60) -> str:
+        """Everything shown until ``text`` appears (and what came with it)."""
+        end = time.monotonic() + timeout
+        while text not in self.seen:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{self.seen[-3000:]}")
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # the process closed the terminal
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError(f"the console ended before {text!r}:\n{self.seen[-3000:]}")
+                self.seen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
+        shown, _, self.seen = self.seen.partition(text)
+        return shown + text
+
+    def say(self, line: str) -> str:
+        """Type a line; what the console shows before its next prompt."""
+        os.write(self.master, (line + "\n").encode())
+        shown = self.read_until("you> ").removesuffix("you> ")
+        echo, _, reply = shown.partition("\n")  # the terminal echoes what was typed
+        assert echo == line, shown
+        return reply.lstrip("\n")
+
+    def close(self) -> int:
+        if self.proc.poll() is None:
+            os.write(self.master, b"/quit\n")
+        try:
+            rc = self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            os.close(self.master)
+        return rc
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    consoles: list[PtyConsole] = []
+
+    def start(**extra: str) -> PtyConsole:
+        c = PtyConsole(tmp_path, console_env(tmp_path, **extra))
+        c.read_until("you> ")
+        consoles.append(c)
+        return c
+
+    yield start
+    for c in consoles:
+        assert c.close() == 0
+        assert b"Traceback" not in c.proc.stderr.read()  # type: ignore[union-attr]
+
+
+def test_a_bare_number_is_an_answer_on_a_terminal(terminal):
+    chat = terminal()
+    said = chat.say("/next")
+    assert "[/1] Done ✓  [/2] Practice ▶  [/3] Skip" in said
+    said = chat.say("/1")
+    assert "What is 1 + 1?" in said and "[/1] Hint 💡  [/2] Show solution  [/3] Skip" in said
+    said = chat.say("2")  # the answer, although there is a button /2 (Show solution)
+    assert said.startswith("✅ Right!")
+    said = chat.say("/next")
+    assert "What is 2 + 1?" in said
+    said = chat.say("3")  # the answer, although there is a button /3 (Skip)
+    assert said.startswith("✅ Right!")
+    said = chat.say("/next")
+    assert "What is 3 − 2?" in said
+    said = chat.say("/1")  # a button is pressed with its slash: Hint
+    assert "Count back from 3" in said
+    said = chat.say("1")
+    assert said.startswith("✅ Right!")
+
+
+def test_a_bare_number_is_an_answer_in_piped_input(tmp_path):
+    p = run_console(tmp_path, ["/next", "/1", "2", "/next", "3", "/next", "/9", "5", "/2"], env=write_content(tmp_path))
+    assert p.returncode == 0, p.stderr
+    said = exchanges(p.stdout)
+    assert "[/1] Hint 💡  [/2] Show solution  [/3] Skip" in said["/1"]
+    assert said["2"].startswith("✅ Right!")
+    assert said["3"].startswith("✅ Right!")
+    assert said["/9"].startswith("There is no button /9: the buttons are /1 to /3.")
+    assert said["5"].startswith("❌ Not quite yet.")  # 3 - 2 is not 5: a try, not a press
+    assert "It is 1." in said["/2"]  # Show solution, pressed with its slash
+    assert "Traceback" not in p.stdout + p.stderr
+
+
+def test_plain_text_with_no_question_open_says_so(tmp_path):
+    p = run_console(tmp_path, ["hello", "/next", "2", "/next", "/1", "2", "hello again", "7"],
+                    env=write_content(tmp_path))
+    assert p.returncode == 0, p.stderr
+    said = exchanges("\n" + p.stdout)
+    assert said["hello"].startswith("No question is open — /next gives you one.")
+    assert said["2"].startswith("No question is open — /next gives you one.")  # the lesson is showing
+    assert "To press a button, type its number after a slash, like /2." in said["2"]
+    assert said["2 #2"].startswith("✅ Right!")
+    assert said["hello again"].startswith("No question is open — /next gives you one.")
+    assert said["7"].startswith("No question is open — /next gives you one.")
+    assert "Traceback" not in p.stdout + p.stderr
