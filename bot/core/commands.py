@@ -11,7 +11,7 @@ from bot.core import challenges, learning, reminders, streaks
 from bot.core.markup import esc
 from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, ReviewForecast, TopicProgress
 from bot.core.registry import Arg, Registry
-from bot.core.service import NEXT_BUTTON, Ctx, UsageError, zone
+from bot.core.service import NEXT_BUTTON, Ctx, UsageError, resolve_zone, zone
 
 STREAK_WINDOW_DAYS = 400
 
@@ -160,14 +160,17 @@ def build_registry() -> Registry:
         return Reply(progress_text(snap), chart=snap)
 
     @c("settings", "Your settings; give a time zone to change it",
-       Arg("timezone", "an IANA time zone, e.g. Europe/Berlin", "timezone", example="Europe/Berlin"))
+       Arg("timezone", "an IANA time zone, e.g. Europe/Berlin", "timezone", example="Europe/Berlin", pick="tz"))
     async def settings(ctx: Ctx, a: dict[str, Any]) -> Reply:
         if "timezone" in a:
             await set_timezone(ctx, a["timezone"])
         return await settings_reply(ctx)
 
     @c("timezone", "Set your time zone (e.g. Europe/Berlin) for reminders and streaks",
-       Arg("zone", "an IANA time zone, e.g. Asia/Kolkata", "timezone", required=True, example="Europe/Berlin"))
+       Arg("zone", "an IANA time zone, e.g. Asia/Kolkata", "timezone", required=True, example="Europe/Berlin",
+           pick="tz"),
+       details="Give the full IANA name, like `Europe/Berlin` or `America/New_York` (any case). A partial or "
+               "misspelt name (`berlin`) changes nothing: I suggest the closest zones, as buttons to press.")
     async def timezone(ctx: Ctx, a: dict[str, Any]) -> Reply:
         await set_timezone(ctx, a["zone"])
         return await settings_reply(ctx, "🌍 Time zone set.")
@@ -198,6 +201,9 @@ def build_registry() -> Registry:
        Arg("days", "how many days, 0 to 60", "int", required=True, min=0, max=60, example="3"))
     async def pause(ctx: Ctx, a: dict[str, Any]) -> Reply:
         learner = await ctx.learner()
+        if not learner.reminder_time:
+            raise UsageError("🔕 Reminders are off, so there is nothing to pause. Turn them on with `/remind 07:30` "
+                             "(your local time).")
         days = a["days"]
         until = ctx.local_date(learner) + timedelta(days=days) if days else None
         await ctx.repo.update_learner(learner.id, reminder_paused_until=until)
@@ -434,6 +440,16 @@ async def _snooze(ctx: Ctx, _: str) -> Reply:
     return Reply(f"😴 Snoozed: I'll remind you again at {local:%H:%M}.")
 
 
+async def _set_zone(ctx: Ctx, name: str) -> Reply:
+    """A suggested zone's button (``tz:<zone>``): set it, as `/timezone <zone>` would."""
+    try:
+        tz = resolve_zone(name)
+    except UsageError:
+        raise UsageError("That button has expired. Type `/timezone Europe/Berlin` with your zone.") from None
+    await set_timezone(ctx, tz)
+    return await settings_reply(ctx, "🌍 Time zone set.")
+
+
 async def _daily(ctx: Ctx, _: str) -> Reply:
     return await open_daily(ctx)
 
@@ -461,6 +477,7 @@ ACTIONS = {
     "g": _grade,
     "z": _snooze,
     "dy": _daily,
+    "tz": _set_zone,
     "fy": _forget_yes,
     "fn": _forget_no,
     "cj": challenges.press_join,  # cj:<challenge>

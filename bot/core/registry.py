@@ -26,6 +26,7 @@ class Arg:
     min: int | None = None
     max: int | None = None
     example: str = ""
+    pick: str = ""  # timezone: the button action (``tz``) that sets a suggested zone when the one typed is unknown
 
     @property
     def autocomplete(self) -> bool:

@@ -27,7 +27,12 @@ MAX_TEXT_CHARS = 4000
 
 
 class UsageError(Exception):
-    """Bad input: the message is shown to the learner, nothing is changed."""
+    """Bad input: the message is shown to the learner (with ``buttons``, e.g. suggestions), nothing is changed."""
+
+    def __init__(self, message: str, buttons: tuple[tuple[Button, ...], ...] = (), suggestions: Sequence[str] = ()):
+        super().__init__(message)
+        self.buttons = buttons
+        self.suggestions = tuple(suggestions)  # close valid values, for callers that offer them as buttons
 
 
 @dataclass
@@ -88,7 +93,8 @@ def all_zones() -> tuple[str, ...]:
 
 
 def resolve_zone(text: str) -> str:
-    """An IANA zone name from what a learner typed, or UsageError with suggestions."""
+    """The IANA zone a learner named exactly (any case, spaces for underscores; ``UTC``), or UsageError with the
+    closest zones as ``suggestions``: a partial name such as ``berlin`` is never taken as a guess."""
     t = text.strip().replace(" ", "_")
     if not t:
         raise UsageError("Tell me a time zone like `Europe/Berlin` or `America/New_York`.")
@@ -99,18 +105,19 @@ def resolve_zone(text: str) -> str:
         lower = {z.lower(): z for z in zones}
         if t.lower() in lower:
             return lower[t.lower()]
-        by_city = [z for z in zones if z.lower().rsplit("/", 1)[-1] == t.lower()]
-        if len(by_city) == 1:
-            return by_city[0]
-        close = by_city or difflib.get_close_matches(t, zones, n=3, cutoff=0.6)
+        close = [z for z in zones if z.lower().rsplit("/", 1)[-1] == t.lower()]  # a city: Berlin
+        close = close or difflib.get_close_matches(t, zones, n=3, cutoff=0.6)
         if not close:
             city = {z.rsplit("/", 1)[-1].lower(): z for z in zones}
             close = [city[c] for c in difflib.get_close_matches(t.lower(), list(city), n=3, cutoff=0.6)]
+        if not close:
+            close = [z for z in zones if t.lower() in z.lower()][:3]  # part of a name: york
         if close:
             raise UsageError(
-                f"I don't know the time zone `{esc(t)}`. Did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+                f"I don't know the time zone “{esc(text.strip())}”. Did you mean " + " or ".join(f"`{c}`" for c in close[:3])
+                + "? Time zones are full IANA names, like `Europe/Berlin`.", suggestions=close[:3],
             )
-    raise UsageError(f"I don't know the time zone `{esc(t[:40])}`. Use an IANA name like `Europe/Berlin`.")
+    raise UsageError(f"I don't know the time zone “{esc(text.strip()[:40])}”. Use an IANA name like `Europe/Berlin`.")
 
 
 def suggest_zones(prefix: str, limit: int = 25) -> list[str]:
@@ -221,7 +228,7 @@ class Core:
             outcome = "ok"
         except UsageError as exc:
             outcome = "usage"
-            return [Reply(str(exc))]
+            return [Reply(str(exc), buttons=exc.buttons)]
         except Exception:
             log.exception("error while handling %s for %s:%s", what, actor.platform, actor.user_id)
             return [Reply("Sorry, something went wrong on my side. Please try again in a moment.")]
@@ -336,7 +343,14 @@ def convert(core: Core, arg: Arg, text: str, usage: str) -> Any:
             raise UsageError(f"I don't know a topic called “{esc(text[:60])}”.{hint} Topics: {known}.")
         return topic.id
     if arg.kind == "timezone":
-        return resolve_zone(text)
+        try:
+            return resolve_zone(text)
+        except UsageError as exc:
+            if not (arg.pick and exc.suggestions):
+                raise
+            # the suggestions as buttons: one tap sets the zone meant
+            buttons = tuple((Button(z, f"{arg.pick}:{z}"),) for z in exc.suggestions)
+            raise UsageError(str(exc), buttons=buttons) from None
     if arg.kind == "command":
         name = text.lstrip("/").lower()
         if core.registry.get(name) is None:

@@ -201,3 +201,32 @@ def test_plain_text_with_no_question_open_says_so(tmp_path):
     assert said["hello again"].startswith("No question is open — /next gives you one.")
     assert said["7"].startswith("No question is open — /next gives you one.")
     assert "Traceback" not in p.stdout + p.stderr
+
+
+def test_pause_while_reminders_are_off_says_they_are_off(tmp_path):
+    p = run_console(tmp_path, ["/pause 3", "/settings", "/remind 07:30", "/pause 3", "/remind off", "/pause 0"],
+                    env=write_content(tmp_path))
+    assert p.returncode == 0, p.stderr
+    said = exchanges("\n" + p.stdout)
+    off = "🔕 Reminders are off, so there is nothing to pause. Turn them on with /remind 07:30 (your local time)."
+    assert said["/pause 3"].strip() == off
+    assert "Reminders: off" in said["/settings"] and "paused" not in said["/settings"]  # nothing changed
+    assert said["/pause 3 #2"].startswith("⏸ Reminders paused; they resume on")  # on: paused as asked
+    assert said["/pause 0"].strip() == off
+    assert "Traceback" not in p.stdout + p.stderr
+
+
+def test_a_partial_zone_name_is_never_a_silent_guess(tmp_path):
+    p = run_console(tmp_path, ["/timezone berlin", "/settings", "/1", "/timezone new york", "/timezone America/new_york",
+                               "/settings Mars/Base"], env=write_content(tmp_path))
+    assert p.returncode == 0, p.stderr
+    said = exchanges("\n" + p.stdout)
+    assert said["/timezone berlin"].startswith("I don't know the time zone “berlin”. Did you mean Europe/Berlin?")
+    assert "[/1] Europe/Berlin" in said["/timezone berlin"]
+    assert "Time zone: UTC" in said["/settings"]  # nothing changed
+    assert said["/1"].startswith("🌍 Time zone set.") and "Time zone: Europe/Berlin" in said["/1"]  # the suggestion
+    assert "Did you mean America/New_York?" in said["/timezone new york"]
+    assert "[/1] America/New_York" in said["/timezone new york"]
+    assert "Time zone: America/New_York" in said["/timezone America/new_york"]  # the full name, in any case
+    assert said["/settings Mars/Base"].startswith("I don't know the time zone “Mars/Base”.")
+    assert "Traceback" not in p.stdout + p.stderr

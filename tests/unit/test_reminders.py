@@ -226,6 +226,8 @@ async def test_bad_reminder_input_changes_nothing(core, repo):
         "/remind 7pm": "HH:MM",
         "/remind 07:00 Mars/Base": "don't know the time zone",
         "/timezone berln": "Did you mean `Europe/Berlin`",
+        "/timezone berlin": "Did you mean `Europe/Berlin`",  # a city alone is a suggestion, not a guess
+        "/pause 3": "Reminders are off, so there is nothing to pause",
         "/timezone Europe/Berln": "Europe/Berlin",
         "/pause -1": "between 0 and 60",
         "/pause lots": "whole number",
