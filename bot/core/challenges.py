@@ -689,10 +689,11 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
     unit_id = ctx.catalog.unit_of_prompt[prompt.id]
     card, due = srs.review(await ctx.repo.card(learner.id, prompt.id),
                            srs.rating_for(correct=verdict.right, helped=False, revealed=False), ctx.now)
+    studied, until = ctx.study_mark(learner)
     rec = AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=verdict.right,
-        hinted=False, revealed=False, answer=text, source="challenge", study_day=ctx.local_date(learner),
-        card=card, card_due=due, complete_unit=False,
+        hinted=False, revealed=False, answer=text, source="challenge", study_day=studied,
+        card=card, card_due=due, complete_unit=False, study_until=until,
     )
     ms = max(0, int((ctx.now - post.posted_at).total_seconds() * 1000))
     if not await ctx.repo.record_challenge_answer(ch.id, day, rec, ms):

@@ -332,7 +332,7 @@ async def open_daily(ctx: Ctx) -> Reply:
 
 async def progress_snapshot(ctx: Ctx) -> ProgressSnapshot:
     learner = await ctx.learner()
-    today = ctx.local_date(learner)
+    today = ctx.study_date(learner)  # the streak's today: across a zone change, the day being studied
     states = await ctx.repo.unit_states(learner.id)
     days = await ctx.repo.study_days(learner.id, today - timedelta(days=STREAK_WINDOW_DAYS))
     total, correct = await ctx.repo.attempt_totals(learner.id)

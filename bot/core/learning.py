@@ -294,12 +294,12 @@ async def finish_lesson(ctx: Ctx, unit_id: str, how: str) -> Reply:
     st = states.get(unit_id)
     if st is not None and st.status in CLOSED:
         return await next_step(ctx, intro=f"“{esc(unit.title)}” is already closed.")
-    today = ctx.local_date(learner)
     if how == "skip":
         await ctx.repo.set_unit(learner.id, unit_id, "skipped", completed_at=ctx.now)
         return await next_step(ctx, intro=f"⏭ Skipped “{esc(unit.title)}”; it counts as known.")
+    day, until = ctx.study_mark(learner) if how == "done" else (None, None)
     await ctx.repo.set_unit(
-        learner.id, unit_id, "learning", lesson_done_at=ctx.now, study_day=today if how == "done" else None
+        learner.id, unit_id, "learning", lesson_done_at=ctx.now, study_day=day, study_until=until
     )
     intro = f"✅ Lesson “{esc(unit.title)}” done. Now some practice:" if how == "done" else "Let's practise:"
     return await next_step(ctx, intro=intro)
@@ -395,11 +395,12 @@ async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feed
     lines.append(f"{again_text(ctx, prompt)} You have {left} more tr{'y' if left == 1 else 'ies'}; stuck? "
                  "Press **Hint** or **Show solution**.")
     unit_id = ctx.catalog.unit_of_prompt[prompt.id]
+    day, until = ctx.study_mark(learner)
     await ctx.repo.record_answer(AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=False,
         hinted=learner.open_hints > 0, revealed=False, answer=text, source=learner.open_source or "practice",
-        study_day=ctx.local_date(learner), card=None, card_due=None, complete_unit=False,
-        keep_open={"open_tried": "\n".join(tried), "open_hints": hints},
+        study_day=day, card=None, card_due=None, complete_unit=False,
+        keep_open={"open_tried": "\n".join(tried), "open_hints": hints}, study_until=until,
     ))
     return [Reply("\n".join(lines), buttons=(*options, tools), math=True,
                   expects_answer=prompt.answer.kind != "choice")]
@@ -434,10 +435,11 @@ async def _record(
             stats = await ctx.repo.prompt_stats(learner.id, unit.id)
             already = stats.get(prompt.id, PromptStats(0, False)).correct
             complete = correct_count(stats) + (0 if already else 1) >= unit_goal(unit)
+    day, until = ctx.study_mark(learner)
     await ctx.repo.record_answer(AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit.id, at=ctx.now, correct=correct,
-        hinted=hinted, revealed=revealed, answer=text, source=source, study_day=ctx.local_date(learner),
-        card=card, card_due=due, complete_unit=complete,
+        hinted=hinted, revealed=revealed, answer=text, source=source, study_day=day,
+        card=card, card_due=due, complete_unit=complete, study_until=until,
     ))
     back = comes_back(ctx, learner, due)
     if last_try:

@@ -38,6 +38,8 @@ class Learner:
     daily_date: date | None = None
     daily_prompt: str | None = None
     open_tried: str = ""  # the open question's wrong tries, one normalised answer a line
+    study_day: date | None = None  # the last local date studied (streaks.study_date)
+    study_day_until: datetime | None = None  # when that date ends in the zone it was earned in
 
     @property
     def tried(self) -> tuple[str, ...]:
@@ -78,6 +80,7 @@ class AnswerRecord:
     complete_unit: bool  # the unit is now complete
     # None: the answer closes the open question; else it stays open and these learner fields are set
     keep_open: dict[str, Any] | None = None
+    study_until: datetime | None = None  # a new study day: the instant it ends here (Learner.study_day_until)
 
 
 class Repository(Protocol):
@@ -94,7 +97,7 @@ class Repository(Protocol):
     async def unit_states(self, learner_id: int) -> dict[str, UnitState]: ...
     async def set_unit(
         self, learner_id: int, unit_id: str, status: str, *, lesson_done_at: datetime | None = None,
-        completed_at: datetime | None = None, study_day: date | None = None,
+        completed_at: datetime | None = None, study_day: date | None = None, study_until: datetime | None = None,
     ) -> None: ...
     async def prompt_stats(self, learner_id: int, unit_id: str) -> dict[str, PromptStats]: ...
     async def record_answer(self, rec: AnswerRecord) -> None: ...

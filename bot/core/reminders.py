@@ -292,7 +292,9 @@ class ReminderService:
         questions: dict[str, Reply] = {}  # many learners share today's prompt: build each question once
         for c in to_send:
             lc = contexts.get(c.learner.id, LearnerContext())
-            s = streaks.compute(lc.study_days, c.decision.local_date)
+            lr = c.learner
+            s = streaks.compute(lc.study_days, streaks.study_date(now, c.decision.local_date, lr.study_day,
+                                                                  lr.study_day_until))
             if s.today_done:
                 reply = nice_work_reply(c.learner, s) if c.learner.reminder_when_studied == "nice" else None
             else:

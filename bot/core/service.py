@@ -72,6 +72,20 @@ class Ctx:
     def local_date(self, learner: Learner) -> date:
         return self.now.astimezone(zone(learner.timezone)).date()
 
+    def study_date(self, learner: Learner) -> date:
+        """The local date a study now counts for (its streak's today): see :func:`bot.core.streaks.study_date`."""
+        from bot.core.streaks import study_date
+
+        return study_date(self.now, self.local_date(learner), learner.study_day, learner.study_day_until)
+
+    def study_mark(self, learner: Learner) -> tuple[date, datetime | None]:
+        """What a study now writes: the date it counts for, and when that date is new, the instant it ends here
+        (stored as the learner's ``study_day_until``); None when it counts for the last study day."""
+        day = self.study_date(learner)
+        if day == learner.study_day:
+            return day, None
+        return day, self.day_start(learner, 1)
+
     def day_start(self, learner: Learner, days: int = 0) -> datetime:
         """The instant (UTC) the learner's local day ``days`` after today begins: 0 today, 1 tomorrow."""
         from bot.core.reminders import local_instant  # reminders imports this module

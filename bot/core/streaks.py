@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 FREEZE_EVERY_DAYS = 7  # at most one missed day bridged in any 7 days
@@ -66,3 +66,18 @@ def compute(days: Iterable[date], today: date) -> Streak:
     recent_freeze = frozen[0] if frozen else None
     freeze_ready = recent_freeze is None or (today - recent_freeze).days >= FREEZE_EVERY_DAYS
     return Streak(count, today in studied, tuple(frozen), freeze_ready, studied)
+
+
+def study_date(now: datetime, local_today: date, last_day: date | None, last_until: datetime | None) -> date:
+    """The local date a study at ``now`` counts for: a day counts once per local date, across zone changes.
+
+    ``last_day`` is the last date studied and ``last_until`` the instant it ends in the zone it was earned in.
+    Until that instant a study still counts for ``last_day``, whatever the zone now says (moving east at
+    23:30 does not make a second day of the same sitting; moving west never goes back to an earlier date);
+    after it, the local date now, and never one before ``last_day``.
+    """
+    if last_day is None:
+        return local_today
+    if last_until is not None and now < last_until:
+        return last_day
+    return max(local_today, last_day)

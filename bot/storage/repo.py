@@ -174,7 +174,7 @@ class SqlRepository(ChallengeQueries):
 
     async def set_unit(
         self, learner_id: int, unit_id: str, status: str, *, lesson_done_at: datetime | None = None,
-        completed_at: datetime | None = None, study_day: date | None = None,
+        completed_at: datetime | None = None, study_day: date | None = None, study_until: datetime | None = None,
     ) -> None:
         values = {"learner_id": learner_id, "unit_id": unit_id, "status": status}
         if lesson_done_at is not None:
@@ -183,9 +183,12 @@ class SqlRepository(ChallengeQueries):
             values["completed_at"] = completed_at
         async with self._writing() as conn:
             await conn.execute(self._unit_upsert(tuple(values)), values)
-            await conn.execute(_UPDATE_LEARNER, {"learner_key": learner_id, "lesson_unit": None})
+            lesson: dict[str, Any] = {"lesson_unit": None}
             if study_day is not None:
                 await conn.execute(self._add_study_day, {"learner_id": learner_id, "day": study_day})
+                if study_until is not None:
+                    lesson |= {"study_day": study_day, "study_day_until": study_until}
+            await conn.execute(_UPDATE_LEARNER, {"learner_key": learner_id, **lesson})
 
     def _unit_upsert(self, columns: tuple[str, ...]):
         stmt = self._set_unit.get(columns)
@@ -221,6 +224,9 @@ class SqlRepository(ChallengeQueries):
         })
         if rec.study_day is not None:
             await conn.execute(self._add_study_day, {"learner_id": rec.learner_id, "day": rec.study_day})
+            if rec.study_until is not None:  # a new study day: it lasts until the end of this local date
+                await conn.execute(_UPDATE_LEARNER, {"learner_key": rec.learner_id, "study_day": rec.study_day,
+                                                     "study_day_until": rec.study_until})
         if rec.card is not None and rec.card_due is not None:
             await conn.execute(self._save_card, {"learner_id": rec.learner_id, "prompt_id": rec.prompt_id,
                                                  "card": rec.card, "due_at": rec.card_due})

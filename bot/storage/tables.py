@@ -68,6 +68,10 @@ learners = Table(
     Column("daily_prompt", String(60)),
     # the open question's wrong tries so far, one normalised answer a line (a choice: the option's text)
     Column("open_tried", Text, nullable=False, server_default=""),
+    # the last local date studied and the instant it ends in the zone it was earned in: until then a study
+    # counts for that date, whatever the zone now (a zone change never makes a second day of one sitting)
+    Column("study_day", Date),
+    Column("study_day_until", UTCDateTime),
     Index("ix_learners_reminder_next_at", "reminder_next_at"),
 )
 

@@ -6,6 +6,7 @@ reply, and the small replies (pause, time zones, streaks across a zone change) s
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -229,4 +230,25 @@ def test_a_partial_zone_name_is_never_a_silent_guess(tmp_path):
     assert "[/1] America/New_York" in said["/timezone new york"]
     assert "Time zone: America/New_York" in said["/timezone America/new_york"]  # the full name, in any case
     assert said["/settings Mars/Base"].startswith("I don't know the time zone “Mars/Base”.")
+    assert "Traceback" not in p.stdout + p.stderr
+
+
+def study_days_exported(tmp_path: Path, out: str) -> list:
+    """The study days in the file /export saved (the console prints where)."""
+    saved = [line.split("(file saved: ", 1)[1].rstrip(")") for line in out.splitlines() if "(file saved: " in line]
+    data = json.loads((tmp_path / saved[-1]).read_text())
+    return data["study_days"]
+
+
+@pytest.mark.parametrize("first, then", [("Pacific/Pago_Pago", "Pacific/Kiritimati"),  # east: a day later
+                                         ("Pacific/Kiritimati", "Pacific/Pago_Pago")])  # west: a day earlier
+def test_a_zone_change_does_not_add_a_second_study_day(tmp_path, first, then):
+    """UTC−11 and UTC+14 always show different dates: a sitting that changes between them is still one day."""
+    p = run_console(tmp_path, [f"/timezone {first}", "/next", "/1", "2", f"/timezone {then}", "/next", "3",
+                               "/progress", "/export"], env=write_content(tmp_path))
+    assert p.returncode == 0, p.stderr
+    said = exchanges("\n" + p.stdout)
+    assert said["2"].startswith("✅ Right!") and said["3"].startswith("✅ Right!")
+    assert "Streak: 1 day (today done ✓)" in said["/progress"]
+    assert len(study_days_exported(tmp_path, p.stdout)) == 1
     assert "Traceback" not in p.stdout + p.stderr
