@@ -140,7 +140,7 @@ async def _healthcheck(settings: Settings) -> int:
 
 
 async def _console(settings: Settings, user: str) -> int:
-    from bot.adapters.console import ConsoleChat
+    from bot.adapters.console import ConsoleChat, ConsoleReminders
     from bot.app import build_app
     from bot.content.loader import ContentError
 
@@ -149,9 +149,13 @@ async def _console(settings: Settings, user: str) -> int:
     except ContentError as exc:
         print(f"error: the content in {settings.content_dir} has problems:\n{exc}", file=sys.stderr)
         return 2
+    chat = ConsoleChat(app.core, user, files_dir=settings.data_dir / "exports")
+    reminders = ConsoleReminders(chat, app.catalog, app.repo, app.core.clock, settings.reminder_grace_minutes)
     try:
-        await ConsoleChat(app.core, user, files_dir=settings.data_dir / "exports").run()
+        await reminders.start()  # what came due while the chat was closed (within the grace period) first
+        await chat.run()
     finally:
+        reminders.stop()
         await app.close()
     return 0
 

@@ -8,17 +8,21 @@ learner's reminders come at their time, as on the platforms (:class:`ConsoleRemi
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.markup import to_plain
 from bot.core.model import Actor, Button, Reply
+from bot.core.ports import Clock, Destination
+from bot.core.reminders import ReminderService
 from bot.core.service import Core
+from bot.scheduler import Scheduler
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from bot.content.loader import Catalog
+
 
 PRESS = re.compile(r"/(\d{1,9})")  # how a button is pressed: its number after a slash, /1 .. /N
 
@@ -104,3 +108,41 @@ class ConsoleChat:
             if not line.strip():
                 continue
             self.show(await self.handle(line))
+
+
+class ConsoleReminders:
+    """The console learner's own reminders while the chat is open, as the platforms send them: the same sweep
+    (:class:`bot.core.reminders.ReminderService`), run once at start — a reminder that came due while the chat
+    was closed is shown then, within the grace period; older ones are skipped — and at second 0 of every
+    minute after. Only this learner's reminders are claimed: others sharing the database (``--user``, or a
+    platform bot on the same PostgreSQL) keep theirs."""
+
+    def __init__(self, chat: ConsoleChat, catalog: Catalog, repo: Any, clock: Clock, grace_minutes: int = 60):
+        self.chat = chat
+        self.repo = repo
+        self.service = ReminderService(catalog, repo, clock, {"console": self}, grace_minutes=grace_minutes,
+                                       rates={})
+        self.scheduler: Scheduler | None = None
+
+    async def send(self, destination: Destination, reply: Reply) -> None:
+        """The Messenger side: show the reminder in the chat; today's prompt it carries becomes the open
+        question, so the reply typed next answers it."""
+        self.chat.show([reply])
+        if reply.expects_answer:
+            await self.chat.core.press(self.chat.actor, "dy")  # opens today's prompt (its text is shown above)
+
+    async def sweep(self) -> None:
+        learner = await self.repo.find_learner(self.chat.actor.platform, self.chat.actor.user_id)
+        if learner is not None and learner.reminder_next_at is not None:
+            await self.service.sweep(learner_ids=[learner.id])
+
+    async def start(self) -> None:
+        await self.sweep()
+        self.scheduler = Scheduler()
+        self.scheduler.every_minute("console-reminders", self.sweep)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.service.stop()
+        if self.scheduler is not None:
+            self.scheduler.shutdown()

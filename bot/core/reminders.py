@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -262,13 +262,15 @@ class ReminderService:
         not yet sent are given back (sent later by another process or after the restart)."""
         self.stopping = True
 
-    async def sweep(self, now: datetime | None = None, max_batches: int | None = None) -> SweepStats:
-        """Send every reminder due at ``now``; returns what happened."""
+    async def sweep(self, now: datetime | None = None, max_batches: int | None = None,
+                    learner_ids: Collection[int] | None = None) -> SweepStats:
+        """Send every reminder due at ``now`` (only those of ``learner_ids``, if given); returns what happened."""
         now = now or self.clock()
         total = SweepStats()
         while (max_batches is None or total.batches < max_batches) and not self.stopping:
             claims = await self.repo.claim_due_reminders(
-                now, self.batch_size, lambda learner: decide(learner, now, self.grace), set(self.messengers)
+                now, self.batch_size, lambda learner: decide(learner, now, self.grace), set(self.messengers),
+                learner_ids,
             )
             if not claims:
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
@@ -276,8 +277,9 @@ class SqlRepository(ChallengeQueries):
 
     # ------------------------------------------------------------ reminders
 
-    async def claim_due_reminders(self, now: datetime, limit: int, decide, platforms: set[str]) -> list:
-        """Claim up to ``limit`` learners whose reminder is due, in one transaction.
+    async def claim_due_reminders(self, now: datetime, limit: int, decide, platforms: set[str],
+                                  learner_ids: Collection[int] | None = None) -> list:
+        """Claim up to ``limit`` learners whose reminder is due (only ``learner_ids``, if given), in one transaction.
 
         Writes each sendable reminder's unique log row (learner, local date, kind) and moves every claimed
         learner's next instant on, before anything is sent. On PostgreSQL the rows are locked with
@@ -291,6 +293,8 @@ class SqlRepository(ChallengeQueries):
             .order_by(learners.c.reminder_next_at)  # the index's order: no sort of all due rows
             .limit(limit)
         )
+        if learner_ids is not None:
+            q = q.where(learners.c.id.in_(list(learner_ids)))
         if self.dialect == "postgresql":
             q = q.with_for_update(skip_locked=True)
         async with self._writing() as conn:

@@ -10,10 +10,12 @@ import json
 import os
 import pty
 import select
+import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -252,3 +254,64 @@ def test_a_zone_change_does_not_add_a_second_study_day(tmp_path, first, then):
     assert "Streak: 1 day (today done ✓)" in said["/progress"]
     assert len(study_days_exported(tmp_path, p.stdout)) == 1
     assert "Traceback" not in p.stdout + p.stderr
+
+
+# ---------------------------------------------------------------- reminders in the console
+
+
+def set_next_reminder(tmp_path: Path, user: str, at: datetime) -> None:
+    """What the clock does while the chat is closed: the learner's next reminder instant moves to ``at``."""
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        db.execute("UPDATE learners SET reminder_next_at = ? WHERE id = (SELECT learner_id FROM identities "
+                   "WHERE platform = 'console' AND user_id = ?)",
+                   (at.astimezone(UTC).replace(tzinfo=None).isoformat(" "), user))
+
+
+def next_reminder(tmp_path: Path, user: str) -> datetime | None:
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        (value,) = db.execute("SELECT reminder_next_at FROM learners WHERE id = (SELECT learner_id FROM identities "
+                              "WHERE platform = 'console' AND user_id = ?)", (user,)).fetchone()
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+
+
+def test_a_reminder_missed_while_the_chat_was_closed_comes_at_the_next_start(tmp_path):
+    env = write_content(tmp_path)
+    for user in ("you", "ann"):
+        p = run_console(tmp_path, ["/remind 07:30"], "--user", user, env=env)
+        assert "a reminder every day at 07:30" in p.stdout
+    now = datetime.now(UTC)
+    set_next_reminder(tmp_path, "you", now - timedelta(minutes=20))  # within the grace period (60 minutes)
+    set_next_reminder(tmp_path, "ann", now - timedelta(minutes=20))  # another learner of this database
+    p = run_console(tmp_path, ["/settings", "2"], env=env)
+    assert p.returncode == 0, p.stderr
+    head, _, rest = p.stdout.partition("\n> /settings\n")
+    assert head.startswith("☀️ Hi you, time to study") and "What is 1 + 1?" in head  # before the first command
+    assert "[/4] Snooze 1h  [/5] Next ▶" in head
+    said = exchanges("\n> /settings\n" + rest)
+    assert "(next: " in said["/settings"]
+    assert next_reminder(tmp_path, "you") > datetime.now(UTC)  # the next one is in the future again
+    assert said["2"].startswith("✅ Right!")  # a bare reply answers the reminder's question
+    assert next_reminder(tmp_path, "ann") < datetime.now(UTC)  # ann's is hers: not claimed by this chat
+
+    set_next_reminder(tmp_path, "you", datetime.now(UTC) - timedelta(hours=3))  # too late: skipped
+    p = run_console(tmp_path, ["/settings"], env=env)
+    assert p.stdout.startswith("> /settings") and "time to study" not in p.stdout
+    assert next_reminder(tmp_path, "you") > datetime.now(UTC)
+    assert "Traceback" not in p.stdout + p.stderr
+
+
+def test_a_reminder_comes_at_its_time_while_the_chat_is_open(terminal):
+    """On a terminal, waiting at the prompt: the reminder appears at its minute (a wait of up to two minutes)."""
+    now = datetime.now(UTC)
+    due = (now + timedelta(minutes=2 if now.second > 45 else 1)).replace(second=0, microsecond=0)
+    chat = terminal()
+    said = chat.say(f"/remind {due:%H:%M}")
+    assert f"a reminder every day at {due:%H:%M} (UTC)" in said
+    shown = chat.read_until("you> ", timeout=(due - datetime.now(UTC)).total_seconds() + 30)
+    assert datetime.now(UTC) >= due
+    assert "☀️ Hi you, time to study" in shown and "What is 1 + 1?" in shown
+    assert "[/4] Snooze 1h  [/5] Next ▶" in shown
+    said = chat.say("2")  # answers the reminder's question
+    assert said.startswith("✅ Right!")
+    said = chat.say("/settings")
+    assert f"(next: {due + timedelta(days=1):%a %d %b %H:%M})" in said
