@@ -489,7 +489,7 @@ async def hint(ctx: Ctx, prompt_id: str | None = None) -> Reply:
     await ctx.repo.update_learner(learner.id, open_hints=shown)
     lines = [f"💡 Hint {i + 1}/{len(prompt.hints)}: {h.strip()}" for i, h in enumerate(prompt.hints[:shown])]
     if shown >= len(prompt.hints):
-        lines.append("_That was the last hint. **Show solution** (or /solution) shows the worked solution._")
+        lines.append("_That was the last hint._ **Show solution** (or /solution) shows the worked solution.")
     tools: tuple[Button, ...] = (Button("Show solution", f"v:{prompt.id}"),)
     if shown < len(prompt.hints):
         tools = (Button("Next hint 💡", f"h:{prompt.id}"), *tools)

@@ -175,6 +175,7 @@ def test_a_bare_number_is_an_answer_on_a_terminal(terminal):
     assert "What is 3 − 2?" in said
     said = chat.say("/1")  # a button is pressed with its slash: Hint
     assert "Count back from 3" in said
+    assert "That was the last hint. Show solution (or /solution) shows the worked solution." in said  # no ** shown
     said = chat.say("1")
     assert said.startswith("✅ Right!")
 
