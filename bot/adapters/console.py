@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -39,7 +40,6 @@ class ConsoleChat:
         self.out = out
         self.files_dir = files_dir
         self.buttons: list[Button] = []
-        self.interactive = False
         self.prompting = False  # "you> " is on screen, waiting for a line
 
     def show(self, replies: list[Reply]) -> None:
@@ -78,22 +78,24 @@ class ConsoleChat:
             which = "the only button is /1" if len(self.buttons) == 1 else f"the buttons are /1 to /{len(self.buttons)}"
             return [Reply(f"There is no button /{n}: {which}.")]
         if line.isdecimal() and self.buttons and not await self.core.has_open_question(self.actor):
-            # a bare number and no question open: say how buttons are pressed (an open question takes it as
-            # its answer, below)
-            n = min(int(line[:9]), len(self.buttons)) or 1
-            return [*await self.core.handle_text(self.actor, line),
-                    Reply(f"(To press a button, type its number after a slash, like /{n}.)")]
+            # a bare number and no question open (an open one takes it as its answer, below): the core's reply
+            # without its buttons, so that the ones shown stay as they are, and how to press one of them
+            n = int(line[:9])
+            which = (f"/{n} is “{self.buttons[n - 1].label}”" if 1 <= n <= len(self.buttons)
+                     else f"the buttons are /1 to /{len(self.buttons)}")
+            return [*(replace(r, buttons=()) for r in await self.core.handle_text(self.actor, line)),
+                    Reply(f"To press a button, type its number after a slash: {which}.")]
         return await self.core.handle_text(self.actor, line)
 
     async def run(self, stdin: TextIO = sys.stdin) -> None:
-        self.interactive = stdin.isatty()
-        if self.interactive:
+        interactive = stdin.isatty()
+        if interactive:
             self.out.write("ML maths study companion — console chat. Type /start, /help, or /quit to leave.\n"
                            "Buttons look like [/1] Hint: type /1 to press one. While a question is open, "
                            "anything else you type is your answer.\n\n")
         loop = asyncio.get_running_loop()
         while True:
-            if self.interactive:
+            if interactive:
                 self.out.write("you> ")
                 self.out.flush()
                 self.prompting = True
@@ -103,7 +105,7 @@ class ConsoleChat:
                 break
             if line.strip() in ("/quit", "/exit"):
                 break
-            if not self.interactive and line.strip():
+            if not interactive and line.strip():
                 self.out.write(f"> {line.strip()}\n")
             if not line.strip():
                 continue

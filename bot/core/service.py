@@ -17,6 +17,7 @@ from bot.core.markup import esc
 from bot.core.model import Actor, Button, Reply
 from bot.core.ports import Clock, Learner, Repository
 from bot.core.registry import MAX_ARG_CHARS, Arg, Command, Registry, named_options
+from bot.core.streaks import study_date
 
 if TYPE_CHECKING:
     from bot.content.loader import Catalog
@@ -74,8 +75,6 @@ class Ctx:
 
     def study_date(self, learner: Learner) -> date:
         """The local date a study now counts for (its streak's today): see :func:`bot.core.streaks.study_date`."""
-        from bot.core.streaks import study_date
-
         return study_date(self.now, self.local_date(learner), learner.study_day, learner.study_day_until)
 
     def study_mark(self, learner: Learner) -> tuple[date, datetime | None]:

@@ -9,14 +9,29 @@ import sys
 from tests.support import FIXTURE_CONTENT, ROOT
 
 
-def run_console(tmp_path, lines: list[str], *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def console_env(tmp_path, env: dict | None = None) -> dict[str, str]:
+    """The console's environment in a test: a SQLite file and data folder in ``tmp_path``, no platform token."""
     e = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
          "CONTENT_DIR": str(FIXTURE_CONTENT), "DATA_DIR": str(tmp_path), **(env or {})}
     e.pop("DISCORD_TOKEN", None)
     e.pop("TELEGRAM_TOKEN", None)
+    return e
+
+
+def write_content(tmp_path, track: str, topics: dict[str, str]) -> dict[str, str]:
+    """A curriculum written for one test (track.yaml and topics/<name>.yaml); the CONTENT_DIR setting for it."""
+    content = tmp_path / "content"
+    (content / "topics").mkdir(parents=True, exist_ok=True)
+    (content / "track.yaml").write_text(track)
+    for name, text in topics.items():
+        (content / "topics" / f"{name}.yaml").write_text(text)
+    return {"CONTENT_DIR": str(content)}
+
+
+def run_console(tmp_path, lines: list[str], *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", "console", *extra], input="\n".join(lines) + "\n", capture_output=True,
-        text=True, timeout=120, env=e, cwd=tmp_path,
+        text=True, timeout=120, env=console_env(tmp_path, env), cwd=tmp_path,
     )
 
 

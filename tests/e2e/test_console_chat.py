@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_console import run_console
+from tests.e2e.test_console import console_env, run_console
+from tests.e2e.test_console import write_content as write_curriculum
 from tests.e2e.test_console_second_tries import exchanges
 
 TRACK = "title: Chat\ntopics: [sums]\nmin_prompts_per_unit: 3\n"
@@ -79,19 +80,7 @@ TOPIC = textwrap.dedent(r"""
 
 
 def write_content(tmp_path: Path) -> dict[str, str]:
-    content = tmp_path / "content"
-    (content / "topics").mkdir(parents=True, exist_ok=True)
-    (content / "track.yaml").write_text(TRACK)
-    (content / "topics" / "sums.yaml").write_text(TOPIC)
-    return {"CONTENT_DIR": str(content)}
-
-
-def console_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-           "DATA_DIR": str(tmp_path), **write_content(tmp_path), **extra}
-    env.pop("DISCORD_TOKEN", None)
-    env.pop("TELEGRAM_TOKEN", None)
-    return env
+    return write_curriculum(tmp_path, TRACK, {"sums": TOPIC})
 
 
 class PtyConsole:
@@ -148,7 +137,7 @@ def terminal(tmp_path):
     consoles: list[PtyConsole] = []
 
     def start(**extra: str) -> PtyConsole:
-        c = PtyConsole(tmp_path, console_env(tmp_path, **extra))
+        c = PtyConsole(tmp_path, console_env(tmp_path, {**write_content(tmp_path), **extra}))
         c.read_until("you> ")
         consoles.append(c)
         return c
@@ -200,7 +189,8 @@ def test_plain_text_with_no_question_open_says_so(tmp_path):
     said = exchanges("\n" + p.stdout)
     assert said["hello"].startswith("No question is open — /next gives you one.")
     assert said["2"].startswith("No question is open — /next gives you one.")  # the lesson is showing
-    assert "To press a button, type its number after a slash, like /2." in said["2"]
+    assert "To press a button, type its number after a slash: /2 is “Practice ▶”." in said["2"]
+    assert "[/1]" not in said["2"]  # the lesson's buttons stay the ones to press
     assert said["2 #2"].startswith("✅ Right!")
     assert said["hello again"].startswith("No question is open — /next gives you one.")
     assert said["7"].startswith("No question is open — /next gives you one.")

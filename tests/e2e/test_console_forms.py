@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from tests.e2e.test_console import run_console
+from tests.e2e.test_console import run_console, write_content
 from tests.e2e.test_console_second_tries import exchanges
 
 TRACK = "title: Forms\ntopics: [forms]\nmin_prompts_per_unit: 3\n"
@@ -64,10 +64,6 @@ TOPIC = textwrap.dedent(r"""
 
 
 def test_forms_degrees_thousands_and_answers_as_maths_in_the_console(tmp_path):
-    content = tmp_path / "content"
-    (content / "topics").mkdir(parents=True)
-    (content / "track.yaml").write_text(TRACK)
-    (content / "topics" / "forms.yaml").write_text(TOPIC)
     p = run_console(tmp_path, [
         "/next", "/1",  # the lesson is done: the first question
         "3(x + 2) - 2(x - 1)", "3x + 6 - 2x + 2", "x + 8",
@@ -76,7 +72,7 @@ def test_forms_degrees_thousands_and_answers_as_maths_in_the_console(tmp_path):
         "/next", "/1", "5,050",  # the second unit's lesson is done: its first question
         "/next", "8^(2/3)", "4",  # a bare number is an answer
         "/next", "2*x*3", "/solution",
-    ], env={"CONTENT_DIR": str(content)})
+    ], env=write_content(tmp_path, TRACK, {"forms": TOPIC}))
     assert p.returncode == 0, p.stderr
     said = exchanges(p.stdout)
     nudge = "This doesn't count as a try: send it again."
