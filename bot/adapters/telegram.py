@@ -51,7 +51,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.common import reply_images, split_text
 from bot.config import Settings
-from bot.core.markup import to_html
+from bot.core.markup import esc, to_html, to_plain
 from bot.core.model import Actor, Reply
 from bot.core.ports import Destination, RateLimited, Unreachable
 from bot.core.service import Core
@@ -67,6 +67,8 @@ DEFAULT_API = "https://api.telegram.org/bot"
 POLL_PAUSE = 0.05  # seconds a busy bot waits before its next getUpdates (see PacedPolling)
 BUSY = 2  # updates being handled at once from which the bot counts as busy
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+ALERT_LIMIT = 200  # characters of a callback query's answer (a popup only the presser sees)
+SENT_PRIVATELY = "📬 Sent to you in our private chat."
 # Bad requests that mean "this chat cannot be messaged" rather than "the bot sent something wrong".
 _UNREACHABLE = re.compile(
     r"chat not found|user not found|peer_id_invalid|not enough rights|need administrator rights"
@@ -431,7 +433,7 @@ class TelegramAdapter:
         # getChatMember only when this command (or its action, as in `/challenge start`) is for organisers
         is_admin = bool(command and command.may_need_admin(args)) and await self._is_admin(message, user)
         replies = await self.core.run(actor_for(user, message.chat, is_admin=is_admin), name, args)
-        await self._show(message.chat, replies, quote=message.message_id, dm_to=user.id)
+        await self._show(message.chat, replies, quote=message.message_id, dm_to=user.id, again=f"/{name}")
 
     async def _on_other_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command no handler took: unknown to us, or addressed to another bot."""
@@ -469,20 +471,35 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None:
             return
-        try:  # first, so the button stops spinning whatever happens next
-            await self.messenger.call(query.answer)
-        except TelegramError as exc:  # too old (pressed while the bot was down): carry on anyway
-            log.info("telegram: could not answer a button press (%s)", exc)
         if not query.data:
+            await self._answer_query(query)
             return
         message = query.message  # may be an inaccessible (old) message: it still has chat and id
         chat = message.chat if message is not None else None
         replies = await self.core.press(actor_for(query.from_user, chat), query.data)
+        # the answer stops the button spinning; a reply for the presser only (someone else's button) is its popup
+        popup = to_plain(replies[0].text).strip() if replies and replies[0].alert else ""
+        if popup and len(popup) <= ALERT_LIMIT and await self._answer_query(query, popup):
+            replies = replies[1:]
+        elif not popup:
+            await self._answer_query(query)
+        if not replies:
+            return
         if chat is None:
             await self._show_to(query.from_user.id, False, replies, None, "")
             return
         await self._show(chat, replies, quote=message.message_id if message else None, presser=query.from_user,
                          dm_to=query.from_user.id)
+
+    async def _answer_query(self, query: Any, popup: str = "") -> bool:
+        """Answer a button press (with a popup text); False when Telegram refuses (pressed long ago, while the bot
+        was down): the press is handled anyway."""
+        try:
+            await self.messenger.call(query.answer, text=popup or None, show_alert=bool(popup))
+        except TelegramError as exc:
+            log.info("telegram: could not answer a button press (%s)", exc)
+            return False
+        return True
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error
@@ -498,17 +515,22 @@ class TelegramAdapter:
     # ------------------------------------------------------------ helpers
 
     async def _show(self, chat: Chat, replies: list[Reply], *, quote: int | None, presser: User | None = None,
-                    dm_to: int | None = None) -> None:
+                    dm_to: int | None = None, again: str = "") -> None:
         group = chat.type != ChatType.PRIVATE
-        await self._show_to(chat.id, group, replies, quote, mention(presser) if presser and group else "", dm_to)
+        await self._show_to(chat.id, group, replies, quote, mention(presser) if presser and group else "", dm_to,
+                            again)
 
     async def _show_to(self, chat_id: int, group: bool, replies: list[Reply], quote: int | None, who: str,
-                       dm_to: int | None = None) -> None:
-        """In groups personal replies quote what they answer (and name who pressed a button). A reply with a
+                       dm_to: int | None = None, again: str = "") -> None:
+        """In groups personal replies quote what they answer (and name who pressed a button). Personal data
+        (``confidential``) goes to the person's private chat only (:meth:`_privately`). A reply with a
         ``public_text`` (a challenge answer's verdict) shows only that in a group; the full reply goes to the
         person's private chat when they have started the bot."""
         for reply in replies:
             personal = group and reply.private
+            if personal and reply.confidential:
+                await self._privately(chat_id, reply, quote, who, dm_to, again)
+                continue
             if personal and reply.public_text:
                 await self.messenger.deliver(chat_id, Reply(reply.public_text), quote=quote, prefix=who)
                 if dm_to is not None:
@@ -519,6 +541,26 @@ class TelegramAdapter:
                 continue
             await self.messenger.deliver(chat_id, reply, quote=quote if personal else None,
                                          prefix=who if personal else "")
+
+    async def _privately(self, chat_id: int, reply: Reply, quote: int | None, who: str, dm_to: int | None,
+                         again: str) -> None:
+        """Personal data asked for in a group goes to the person's private chat, and the group is told where it
+        went; when they have not started the bot (Telegram lets a bot write only to people who did), the group
+        is told how to get it, and nothing private is posted."""
+        if dm_to is not None:
+            try:
+                await self.messenger.deliver(dm_to, dataclasses.replace(reply, public_text=""))
+            except TelegramError as exc:
+                log.info("telegram: personal data for %s not sent privately (%s)", dm_to, exc)
+            else:
+                await self.messenger.deliver(chat_id, Reply(reply.public_text or SENT_PRIVATELY), quote=quote,
+                                             prefix=who)
+                return
+        username = self.application.bot.username or ""
+        then = f"send {again} there" if again else "ask me again there"
+        text = ("🔒 That is private, so I only send it in our private chat, and we don't have one yet: open "
+                f"[@{esc(username)}](https://t.me/{username}), press **Start**, then {then}.")
+        await self.messenger.deliver(chat_id, Reply(text), quote=quote, prefix=who)
 
     async def _is_admin(self, message: Message, user: User) -> bool:
         chat = message.chat

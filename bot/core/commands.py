@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
+import secrets
 from datetime import timedelta
 from typing import Any
 
 from bot.core import challenges, learning, reminders, streaks
 from bot.core.markup import esc
 from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, ReviewForecast, TopicProgress
+from bot.core.ports import Learner
 from bot.core.registry import Arg, Registry
 from bot.core.service import NEXT_BUTTON, Ctx, UsageError, resolve_zone, zone
 
 STREAK_WINDOW_DAYS = 400
+CONFIRM_FOR = timedelta(minutes=5)  # how long a destructive confirm's button works
 
 
 def build_registry() -> Registry:
@@ -157,7 +161,8 @@ def build_registry() -> Registry:
     @c("progress", "Your streak, units done, accuracy and reviews due")
     async def progress(ctx: Ctx, _: dict[str, Any]) -> Reply:
         snap = await progress_snapshot(ctx)
-        return Reply(progress_text(snap), chart=snap)
+        return Reply(progress_text(snap), chart=snap, confidential=True,
+                     public_text="📈 Your progress is in our private chat.")
 
     @c("settings", "Your settings; give a time zone to change it",
        Arg("timezone", "an IANA time zone, e.g. Europe/Berlin", "timezone", example="Europe/Berlin", pick="tz"))
@@ -253,15 +258,22 @@ def build_registry() -> Registry:
         data = await ctx.repo.export_learner(learner.id)
         data["exported_at"] = ctx.now.isoformat()
         blob = json.dumps(data, indent=2, ensure_ascii=False).encode()
-        return Reply("📦 Here is everything I store about you.",
+        return Reply("📦 Here is everything I store about you.", confidential=True,
+                     public_text="📦 Your data file is in our private chat.",
                      file=Attachment(f"mlmath-export-{learner.id}.json", blob, "application/json"))
 
-    @c("forget", "Delete all your data (asks to confirm)")
+    @c("forget", "Delete all your data (asks to confirm)",
+       details=f"The confirm button works once, for you only, for {CONFIRM_FOR.seconds // 60} minutes; in a group "
+               "it comes to our private chat.")
     async def forget(ctx: Ctx, _: dict[str, Any]) -> Reply:
-        await ctx.learner()
+        learner = await ctx.learner()
+        nonce = secrets.token_urlsafe(9)  # 12 characters; single use, this learner's only
+        await ctx.repo.update_learner(learner.id, confirm_nonce=nonce, confirm_until=ctx.now + CONFIRM_FOR)
         return Reply(
-            "⚠️ This deletes your progress, answers, streak and settings for good. Are you sure?",
-            buttons=((Button("Yes, delete everything", "fy", "danger"), Button("Cancel", "fn")),),
+            "⚠️ This deletes your progress, answers, streak and settings for good. Are you sure?\n\n"
+            f"_The button works once, in the next {CONFIRM_FOR.seconds // 60} minutes._",
+            buttons=((Button("Yes, delete everything", f"fy:{nonce}", "danger"), Button("Cancel", f"fn:{nonce}")),),
+            confidential=True, public_text="⚠️ I sent you the confirmation in our private chat.",
         )
 
     return r
@@ -306,7 +318,7 @@ async def settings_reply(ctx: Ctx, head: str = "") -> Reply:
         "",
         "Change with `/timezone Europe/Berlin`, `/remind 07:30`, `/remind off`, `/pause 3`.",
     ]
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), confidential=True, public_text="⚙️ Your settings are in our private chat.")
 
 
 async def open_daily(ctx: Ctx) -> Reply:
@@ -407,9 +419,6 @@ async def _practice(ctx: Ctx, unit_id: str) -> Reply:
 
 
 async def _skip_lesson(ctx: Ctx, unit_id: str) -> Reply:
-    learner = await ctx.learner()
-    if learner.lesson_unit != unit_id:
-        return await learning.next_step(ctx, intro="That lesson is no longer open.")
     return await learning.finish_lesson(ctx, unit_id, "skip")
 
 
@@ -454,14 +463,27 @@ async def _daily(ctx: Ctx, _: str) -> Reply:
     return await open_daily(ctx)
 
 
-async def _forget_yes(ctx: Ctx, _: str) -> Reply:
+def _confirmed(learner: Learner | None, nonce: str, ctx: Ctx) -> bool:
+    """Whether ``nonce`` is this learner's pending confirm, still in time."""
+    pending = learner.confirm_nonce if learner is not None else None
+    return (learner is not None and bool(pending) and learner.confirm_until is not None
+            and ctx.now < learner.confirm_until and hmac.compare_digest(nonce.encode(), (pending or "").encode()))
+
+
+async def _forget_yes(ctx: Ctx, nonce: str) -> Reply:
+    """The /forget confirm: only with the presser's own pending nonce, once, in time."""
     learner = await ctx.existing_learner()
-    if learner is not None:
-        await ctx.repo.forget_learner(learner.id)
+    if learner is None or not _confirmed(learner, nonce, ctx):
+        raise UsageError("That confirmation has expired or was already used, so nothing was deleted. To delete "
+                         "your data, send /forget again.")
+    await ctx.repo.forget_learner(learner.id)
     return Reply("🗑 Done: everything about you is deleted. If you come back, /start begins afresh.")
 
 
-async def _forget_no(ctx: Ctx, _: str) -> Reply:
+async def _forget_no(ctx: Ctx, nonce: str) -> Reply:
+    learner = await ctx.existing_learner()
+    if learner is not None and _confirmed(learner, nonce, ctx):
+        await ctx.repo.update_learner(learner.id, confirm_nonce=None, confirm_until=None)
     return Reply("Nothing was deleted. Type /next to carry on.", buttons=((NEXT_BUTTON,),))
 
 

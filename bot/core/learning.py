@@ -285,11 +285,13 @@ async def open_prompt(ctx: Ctx, prompt: Prompt, source: str) -> Reply:
 
 
 async def finish_lesson(ctx: Ctx, unit_id: str, how: str) -> Reply:
-    """``how``: done (studied), practice (straight to prompts) or skip (already known)."""
+    """``how``: done (studied), practice (straight to prompts) or skip (already known); only for the lesson
+    open now (a button of an earlier lesson, or a forged one, changes nothing)."""
     learner = await ctx.learner()
     unit = ctx.catalog.unit_by_id.get(unit_id)
-    if unit is None:
-        return Reply("That lesson no longer exists. Type /next to carry on.", buttons=((NEXT_BUTTON,),))
+    if unit is None or learner.lesson_unit != unit_id:
+        raise UsageError("That lesson is no longer open, so nothing changed. Type /next to see where you are.",
+                         buttons=((NEXT_BUTTON,),))
     states = await ctx.repo.unit_states(learner.id)
     st = states.get(unit_id)
     if st is not None and st.status in CLOSED:

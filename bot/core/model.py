@@ -61,6 +61,11 @@ class Reply:
     # shown instead of ``text`` in a shared chat that cannot show this reply privately (Telegram groups);
     # the full reply then goes to the person's DM where the platform allows (they started the bot)
     public_text: str = ""
+    # personal data (/export, /progress, /settings, the /forget confirm): never shown in a shared chat. Discord
+    # shows it ephemeral; a Telegram group gets ``public_text`` (or a short "sent privately") and the reply goes
+    # to the person's private chat, or, when they have not started the bot there, a line saying how to
+    confidential: bool = False
+    alert: bool = False  # a short answer to a button press, for the presser only (Telegram: a popup)
 
     @property
     def all_buttons(self) -> list[Button]:

@@ -40,6 +40,8 @@ class Learner:
     open_tried: str = ""  # the open question's wrong tries, one normalised answer a line
     study_day: date | None = None  # the last local date studied (streaks.study_date)
     study_day_until: datetime | None = None  # when that date ends in the zone it was earned in
+    confirm_nonce: str | None = None  # a pending /forget confirm: the nonce its buttons carry
+    confirm_until: datetime | None = None  # when that confirm expires
 
     @property
     def tried(self) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import re
@@ -30,10 +31,12 @@ MAX_TEXT_CHARS = 4000
 class UsageError(Exception):
     """Bad input: the message is shown to the learner (with ``buttons``, e.g. suggestions), nothing is changed."""
 
-    def __init__(self, message: str, buttons: tuple[tuple[Button, ...], ...] = (), suggestions: Sequence[str] = ()):
+    def __init__(self, message: str, buttons: tuple[tuple[Button, ...], ...] = (), suggestions: Sequence[str] = (),
+                 *, alert: bool = False):
         super().__init__(message)
         self.buttons = buttons
         self.suggestions = tuple(suggestions)  # close valid values, for callers that offer them as buttons
+        self.alert = alert  # the answer to a button press is for the presser only (Reply.alert)
 
 
 @dataclass
@@ -133,6 +136,65 @@ def resolve_zone(text: str) -> str:
     raise UsageError(f"I don't know the time zone “{esc(text.strip()[:40])}”. Use an IANA name like `Europe/Berlin`.")
 
 
+# ---------------------------------------------------------------- whose button it is
+
+OWNER_MARK = "~"  # a personal reply's button in a shared chat: ``<action>~<owner tag>``
+_TAG = re.compile(r"[0-9a-z]{1,13}")
+_DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+# what a button of a personal message is, for the one who presses someone else's
+_BELONGS = {"d": "lesson", "p": "lesson", "s": "lesson", "c": "question", "h": "question", "v": "question",
+            "k": "question", "g": "question"}
+
+
+def owner_tag(user_id: str) -> str:
+    """A platform user id (Telegram's and Discord's are numbers) in base 36, as a button carries it; "" for an
+    id that is not a number (the console's, always private)."""
+    if not re.fullmatch(r"[0-9]{1,20}", user_id):
+        return ""
+    n, out = int(user_id), ""
+    while True:
+        n, d = divmod(n, 36)
+        out = _DIGITS36[d] + out
+        if not n:
+            return out
+
+
+def split_owner(action: str) -> tuple[str, str]:
+    """A button's action without its owner tag, and the tag ("" when it has none)."""
+    base, mark, tag = action.rpartition(OWNER_MARK)
+    if mark and _TAG.fullmatch(tag):
+        return base, tag
+    return action, ""
+
+
+def owned(actor: Actor, replies: list[Reply]) -> list[Reply]:
+    """In a shared chat (a group, a server channel), the buttons of a personal reply carry the tag of the person
+    it is for: anyone else who presses one is told it is not theirs (:meth:`Core.press`), and nothing changes.
+    A button whose action would not fit in 64 bytes with the tag stays as it is (every action still acts only
+    on the presser's own state)."""
+    tag = owner_tag(actor.user_id)
+    if actor.is_private or not tag:
+        return replies
+
+    def stamp(b: Button) -> Button:
+        action = f"{b.action}{OWNER_MARK}{tag}"
+        return dataclasses.replace(b, action=action) if len(action.encode()) <= 64 else b
+
+    return [dataclasses.replace(r, buttons=tuple(tuple(stamp(b) for b in row) for row in r.buttons))
+            if r.private and r.buttons else r for r in replies]
+
+
+async def not_yours(ctx: Ctx, verb: str, tag: str) -> Reply:
+    """Someone pressed (or replied to) a button of a message meant for another person: say whose, change nothing."""
+    owner = await ctx.repo.find_learner(ctx.actor.platform, str(int(tag, 36)))
+    whose = f"{esc(owner.display_name[:40])}'s" if owner is not None else "someone else's"
+    thing = _BELONGS.get(verb)
+    if thing:
+        raise UsageError(f"🔒 This is {whose} {thing} — /next gives you yours.", alert=True)
+    raise UsageError(f"🔒 This button is {whose}, so it does nothing for you. /next gives you your own next step.",
+                     alert=True)
+
+
 def suggest_zones(prefix: str, limit: int = 25) -> list[str]:
     p = prefix.strip().lower().replace(" ", "_")
     zones = all_zones()
@@ -191,8 +253,13 @@ class Core:
             head, _, rest = text[1:].partition(" ")
             name = head.split("@", 1)[0]
             return await self.run(actor, name, rest)
+        mine = owner_tag(actor.user_id)
         for action in reply_actions:
-            if action.partition(":")[0] in self.text_actions:
+            base, tag = split_owner(action)
+            if tag and tag != mine:  # a reply to someone else's lesson or question
+                return await self._guard(actor, "answer", not_yours, base.partition(":")[0], tag)
+        for action in reply_actions:
+            if split_owner(action)[0].partition(":")[0] in self.text_actions:
                 return await self.answer_to(actor, action, text)
         return await self._guard(actor, "answer", self._free_text, text)
 
@@ -207,21 +274,28 @@ class Core:
         return await self._guard(actor, name, self._run, command, args)
 
     async def press(self, actor: Actor, action: str) -> list[Reply]:
-        """A button was pressed; ``action`` is what the core put in the Button."""
-        verb, _, arg = action.partition(":")
+        """A button was pressed; ``action`` is what the core put in the Button (with its owner's tag in a shared
+        chat: only that person's press acts)."""
+        base, tag = split_owner(action)
+        verb, _, arg = base.partition(":")
         handler = self.actions.get(verb)
         if handler is None or len(action) > 64:
             return [Reply("That button has expired. Type /next to carry on.", buttons=((NEXT_BUTTON,),))]
+        if tag and tag != owner_tag(actor.user_id):
+            return await self._guard(actor, f"button:{verb}", not_yours, verb, tag)
         return await self._guard(actor, f"button:{verb}", handler, arg)
 
     async def answer_to(self, actor: Actor, action: str, text: str) -> list[Reply]:
         """Text typed for a button that asks for it (Discord's modal; a Telegram reply to the message)."""
-        verb, _, arg = action.partition(":")
+        base, tag = split_owner(action)
+        verb, _, arg = base.partition(":")
         handler = self.text_actions.get(verb)
         if handler is None or len(action) > 64:
             return [Reply("That button has expired. Type /next to carry on.", buttons=((NEXT_BUTTON,),))]
         if len(text) > MAX_TEXT_CHARS:
             return [Reply("That answer is too long.")]
+        if tag and tag != owner_tag(actor.user_id):
+            return await self._guard(actor, f"text:{verb}", not_yours, verb, tag)
         return await self._guard(actor, f"text:{verb}", handler, arg, text.strip())
 
     async def has_open_question(self, actor: Actor) -> bool:
@@ -241,7 +315,7 @@ class Core:
             outcome = "ok"
         except UsageError as exc:
             outcome = "usage"
-            return [Reply(str(exc), buttons=exc.buttons)]
+            return owned(actor, [Reply(str(exc), buttons=exc.buttons, alert=exc.alert)])
         except Exception:
             log.exception("error while handling %s for %s:%s", what, actor.platform, actor.user_id)
             return [Reply("Sorry, something went wrong on my side. Please try again in a moment.")]
@@ -249,7 +323,7 @@ class Core:
             elapsed = time.perf_counter() - started
             log.debug("%s took %.1f ms", what, elapsed * 1000)
             self.observe("command", name=what, platform=actor.platform, seconds=elapsed, outcome=outcome)
-        return replies
+        return owned(actor, replies)
 
     async def _tell_unreachable(self, ctx: Ctx, out: Any) -> list[Reply]:
         replies = [r for r in (out if isinstance(out, list) else [out]) if r is not None] or [Reply("Done.")]

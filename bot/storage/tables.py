@@ -72,6 +72,9 @@ learners = Table(
     # counts for that date, whatever the zone now (a zone change never makes a second day of one sitting)
     Column("study_day", Date),
     Column("study_day_until", UTCDateTime),
+    # a pending destructive confirm (/forget): its single-use nonce and when it expires
+    Column("confirm_nonce", String(32)),
+    Column("confirm_until", UTCDateTime),
     Index("ix_learners_reminder_next_at", "reminder_next_at"),
 )
 

@@ -5,7 +5,7 @@ The real python-telegram-bot ``Application`` talks to it through ``base_url``. T
 and read back what each chat would show (:meth:`FakeTelegram.shown`). Like Telegram it checks HTML parse
 mode (unknown or unbalanced tags, bare ``<`` or ``&``: 400 "can't parse entities"), the 4096 / 1024
 character limits, 64-byte callback data and replies to messages that exist; it answers 403 for a chat that
-blocked the bot, 400 for an unknown chat, and any failure a test asks for (429 with ``retry_after``, 502).
+blocked the bot or a person who never started it, 400 for an unknown chat, and any failure a test asks for (429 with ``retry_after``, 502).
 With a webhook set (``setWebhook``) it refuses ``getUpdates`` (409) and :meth:`FakeTelegram.post_webhook` posts
 the pending updates to the webhook over HTTP with the secret header, as Telegram does.
 """
@@ -362,6 +362,8 @@ class FakeTelegram:
         chat_id = _int(params.get("chat_id"))
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id not in self.chats and chat_id in self.users:  # a person who never started the bot
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if chat_id not in self.chats:
             raise ApiError(400, "Bad Request: chat not found")
         return self.chats[chat_id]

@@ -135,6 +135,9 @@ async def test_export_and_forget(core, repo):
     assert await repo.count_rows("learners") == 1  # nothing deleted before the confirm
     r2 = await press(core, ADA, r, "Cancel")
     assert "Nothing was deleted" in r2[0].text and await repo.count_rows("learners") == 1
+    r2 = await press(core, ADA, r, "Yes")  # a cancelled confirm is used up
+    assert "expired or was already used" in r2[0].text and await repo.count_rows("learners") == 1
+    r = await core.handle_text(ADA, "/forget")
     await press(core, ADA, r, "Yes")
     for table in metadata.tables:
         if table != "alembic_version":

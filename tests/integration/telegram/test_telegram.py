@@ -106,8 +106,8 @@ async def test_group_command_addressed_to_the_bot_and_a_reply_as_answer(bot):
     assert await cat.say(answer) == []  # not a reply to the bot: ignored in a group
     [verdict] = await cat.say(answer, reply_to=typed)
     assert "Right!" in verdict.text and verdict.reply_to == bot.fake.history[GROUP][-2].message_id
-    [other] = await dan.say("42", reply_to=typed)  # Dan has no question open
-    assert "No question is open — /next gives you one." in other.text
+    [other] = await dan.say("42", reply_to=typed)  # Cat's question is not Dan's to answer
+    assert "This is Cat's question — /next gives you yours." in other.text
     [usage] = await dan.say(f"/topic@{BOT_USERNAME}")
     assert "needs name" in usage.text and usage.reply_to is not None
 
