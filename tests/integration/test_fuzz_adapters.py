@@ -38,7 +38,7 @@ from bot.adapters.discord import build_discord
 from bot.adapters.telegram import TelegramAdapter
 from bot.config import Settings
 from bot.content.loader import load_catalog
-from bot.core.service import Core
+from bot.core.service import Core, owner_tag, split_owner
 from bot.storage.db import create_engine, migrate
 from bot.storage.repo import SqlRepository
 from tests.support import FIXTURE_CONTENT, FakeClock, examples
@@ -46,6 +46,7 @@ from tests.support.fake_discord import MANAGE_GUILD, FakeDiscord, Interaction, M
 from tests.support.fake_telegram import BOT_USERNAME, FakeTelegram, Shown
 from tests.support.fuzzing import (
     ACTION,
+    FORGED,
     NAMES,
     NASTY,
     SORRY,
@@ -54,8 +55,10 @@ from tests.support.fuzzing import (
     ErrorLog,
     db_state,
     diff,
+    forged_confirm,
     fuzz,
     rejected,
+    someone_elses,
 )
 
 # one worker runs the module in order: each "reached the core" guard reads the world its fuzz test left
@@ -83,7 +86,8 @@ class Harness:
         self.errors = ErrorLog()
         for logger in WATCHED:
             logging.getLogger(logger).addHandler(self.errors)
-        self.count = {"inputs": 0, "rejected": 0}
+        self.count = {"inputs": 0, "rejected": 0, "others' buttons": 0, "forged confirms": 0}
+        self.existed = False
 
     def run(self, coro, timeout: float = 60):
         return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
@@ -110,7 +114,7 @@ class Harness:
 
     async def checked(self, where: str, platform: str, user_id: str, act, texts_of) -> Any:
         """Run ``act()`` (one update) and apply the oracle; ``texts_of(result)`` are the texts people saw."""
-        existed = await self.repo.find_learner(platform, user_id) is not None
+        existed = self.existed = await self.repo.find_learner(platform, user_id) is not None
         before = db_state(self.path)
         self.events.clear()
         self.errors.records.clear()
@@ -179,12 +183,21 @@ class TelegramWorld(Harness):
         if kind == "solve":
             op = await self._solve(who, last, op[2])
             kind = op[0]
+        if kind == "others":  # a button of the group's last message for the other member
+            tag = owner_tag(str(self.people[5 - who][0]["id"]))
+            last = next((m for m in reversed(shown) if any(split_owner(d)[1] == tag for row in m.buttons
+                                                           for _, d in row)), None)
+            if last is None:
+                return
+            op, kind = ("press", who, op[2]), "press"
         if kind in ("press",) and last is None:
             return
         before = len(shown)
         calls = len(self.fake.calls)
+        pressed = ""
 
         async def act() -> list[Shown]:
+            nonlocal pressed
             if kind == "say":
                 update_id = self.fake.say(chat, user, op[2][:4096])
             elif kind == "reply":
@@ -199,7 +212,8 @@ class TelegramWorld(Harness):
                     if not buttons:
                         return []
                     data = buttons[data % len(buttons)]
-                update_id = self.fake.press(chat, user, last, _bytes_cut(data, 64) or "x")
+                pressed = _bytes_cut(data, 64) or "x"
+                update_id = self.fake.press(chat, user, last, pressed)
             else:
                 raise AssertionError(kind)
             await asyncio.wait_for(self.done.setdefault(update_id, asyncio.Event()).wait(), 30)
@@ -210,10 +224,18 @@ class TelegramWorld(Harness):
         failed = [(c.method, c.status, c.params.get("text", "")[:80]) for c in self.fake.calls[calls:]
                   if c.status != 200 and c.method != "getUpdates"]
         assert not failed, f"{where}: Telegram refused {failed}"
+        popups = [c.params for c in self.fake.calls[calls:] if c.method == "answerCallbackQuery"
+                  and c.params.get("show_alert") and str(c.params.get("text", "")).startswith("🔒")]
+        if someone_elses(pressed, str(user["id"])):  # a button meant for someone else: a popup for the presser only
+            self.count["others' buttons"] += 1
+            assert popups and not new, f"{where}: {[m.text for m in new]}"
+        elif kind == "press" and isinstance(op[2], str) and forged_confirm(pressed):
+            self.count["forged confirms"] += 1
+            assert await self.repo.find_learner("telegram", str(user["id"])) is not None or not self.existed, where
         assert not self.fake.unanswered_callbacks, f"{where}: a button press was not answered"
         text = op[2][:4096] if kind in ("say", "reply") else ""
         if private and (kind == "press" or for_us(text)):
-            assert new, f"{where}: no reply in a private chat"
+            assert new or popups, f"{where}: no reply in a private chat"
         for m in new:
             assert m.text.strip() or m.kind != "text", f"{where}: an empty message"
 
@@ -258,6 +280,8 @@ TELEGRAM_OP = st.one_of(
     st.tuples(st.just("say"), PEOPLE, TELEGRAM_TEXT),
     st.tuples(st.just("reply"), PEOPLE, TELEGRAM_TEXT),
     st.tuples(st.just("press"), PEOPLE, st.one_of(ACTION, st.integers(0, 20))),
+    st.tuples(st.just("press"), PEOPLE, FORGED),
+    st.tuples(st.just("others"), st.sampled_from([2, 3]), st.integers(0, 20)),  # the two group members
     st.tuples(st.just("solve"), PEOPLE, st.booleans()),
     st.tuples(st.just("solve"), PEOPLE, st.booleans()),
 )
@@ -278,8 +302,9 @@ class TestTelegram:  # a class: its world (and event loop) is closed before the 
             telegram_world.run(telegram_world.update(op))
 
     def test_telegram_fuzzing_reached_the_core(self, telegram_world):
-        count = telegram_world.count  # the full run: more than 80 inputs, 10 rejected
-        assert count["inputs"] >= examples(81) and count["rejected"] >= examples(11), count
+        count = telegram_world.count  # the full run: more than 80 inputs, 10 rejected, and presses of the other
+        assert count["inputs"] >= examples(81) and count["rejected"] >= examples(11), count  # group member's
+        assert count["others' buttons"] >= examples(3) and count["forged confirms"] >= examples(3), count  # buttons
 
 
 # ---------------------------------------------------------------- Discord
@@ -329,7 +354,15 @@ class DiscordWorld(Harness):
             kind = op[0]
         if kind == "press" and last is None:
             return
+        if kind == "others":  # a button of the last message another member was shown
+            theirs = self.last.get(op[2])
+            ids = [b["custom_id"] for b in theirs.buttons if b.get("custom_id")] if theirs else []
+            if not ids:
+                return
+            op, last = ("press", who, ids[op[3] % len(ids)]), theirs
+            kind = "press"
         where = f"discord {op!r:.300}"
+        pressed = op[2][2:] if kind == "press" and isinstance(op[2], str) and op[2].startswith("b:") else ""
 
         async def act() -> list[Msg]:
             if kind == "dm":
@@ -369,6 +402,12 @@ class DiscordWorld(Harness):
             return self._check_interaction(where, it)
 
         msgs = await self.checked(where, "discord", user["id"], act, lambda ms: [m.text for m in ms])
+        if someone_elses(pressed, user["id"]):  # a button meant for someone else: a private no
+            self.count["others' buttons"] += 1
+            assert msgs and all(m.text.startswith("🔒") and (m.ephemeral or not in_guild) for m in msgs), where
+        elif forged_confirm(pressed) and self.existed:
+            self.count["forged confirms"] += 1
+            assert await self.repo.find_learner("discord", user["id"]) is not None, f"{where}: deleted"
         if kind == "dm" and op[2][:2000].strip():
             assert msgs, f"{where}: no answer to a DM"
         for m in msgs:
@@ -444,6 +483,8 @@ DISCORD_OP = st.one_of(
     st.tuples(st.just("dm"), MEMBERS, TEXT),
     st.tuples(st.just("solve"), MEMBERS, st.booleans()),
     st.tuples(st.just("solve"), MEMBERS, st.booleans()),
+    st.tuples(st.just("others"), MEMBERS, MEMBERS, st.integers(0, 20)),
+    st.tuples(st.just("press"), MEMBERS, FORGED.map(lambda a: "b:" + a)),
 )
 
 
@@ -462,8 +503,9 @@ class TestDiscord:
             discord_world.run(discord_world.interaction(op))
 
     def test_discord_fuzzing_reached_the_core(self, discord_world):
-        count = discord_world.count  # the full run: more than 80 inputs, 10 rejected
-        assert count["inputs"] >= examples(81) and count["rejected"] >= examples(11), count
+        count = discord_world.count  # the full run: more than 80 inputs, 10 rejected, and presses of other
+        assert count["inputs"] >= examples(81) and count["rejected"] >= examples(11), count  # members' buttons
+        assert count["others' buttons"] >= examples(3) and count["forged confirms"] >= examples(3), count
 
 
 # ---------------------------------------------------------------- the console

@@ -17,6 +17,7 @@ from bot.adapters.telegram import html_parts, keyboard, visible_len
 from bot.content.loader import load_catalog
 from bot.core.commands import ACTIONS, build_registry
 from bot.core.model import Actor, Reply
+from bot.core.service import owner_tag, split_owner
 from bot.storage.tables import metadata
 from tests.support import ROOT, examples
 from tests.support.fake_telegram import ApiError, parse_html
@@ -58,15 +59,6 @@ COMMAND_NAME = st.one_of(
 OPTION_VALUE = st.one_of(TEXT, st.integers(-10**9, 10**9), st.none(), st.booleans(), st.floats(allow_nan=True))
 OPTIONS = st.dictionaries(st.one_of(st.sampled_from(ARG_NAMES), st.text(_chars, max_size=12)), OPTION_VALUE,
                           max_size=4)
-ACTION = st.one_of(
-    st.builds(lambda v, a: f"{v}:{a}", st.sampled_from(sorted(ACTIONS)), TEXT),
-    st.builds(lambda v, i, d: f"{v}:{i}:{d}", st.sampled_from(sorted(ACTIONS)), IDS, st.one_of(DIGITS, WORD)),
-    st.builds(lambda v, i, d, x: f"{v}:{i}:{d}:{x}", st.sampled_from(sorted(ACTIONS)), DIGITS, DIGITS, DIGITS),
-    st.sampled_from(sorted(ACTIONS)),
-    TEXT,
-    st.text(_chars, min_size=60, max_size=80),
-)
-
 ACTORS = [
     Actor("telegram", "101", "Ann", chat_id="101"),
     Actor("discord", "202", "<b>Bob</b> $x$ _*[y](z)", chat_id="d202"),
@@ -77,6 +69,30 @@ ACTORS = [
     Actor("discord", "505", "Dee", chat_id="9001", is_private=False, is_admin=True, guild_id="77"),
 ]
 ACTOR = st.integers(0, len(ACTORS) - 1)
+# whose a forged button says it is: the people above, people of the adapters' fakes, nobody known
+OWNER_TAGS = sorted({owner_tag(a.user_id) for a in ACTORS} - {""}) + [owner_tag("703"), owner_tag("704"), "zz9"]
+NONCE = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", max_size=16)
+# destructive confirms nobody asked for (a guessed or replayed nonce, the old bare form), and anybody's buttons
+# with somebody else's owner tag
+FORGED = st.one_of(
+    st.builds(lambda verb, n: f"{verb}:{n}", st.sampled_from(["fy", "fn"]), NONCE),
+    st.sampled_from(["fy", "fn", "fy:", "fy::", "fy~", "fy:~"]),
+    st.builds(lambda a, t: f"{a}~{t}", st.one_of(
+        st.sampled_from(["fy", "fn", "n", "z", "dy", "d:b-one", "p:b-one", "s:b-one", "tz:Europe/Berlin"]),
+        st.builds(lambda v, i: f"{v}:{i}", st.sampled_from(sorted(ACTIONS)), IDS),
+        NONCE.map(lambda n: f"fy:{n}"),
+    ), st.sampled_from(OWNER_TAGS)),
+)
+ACTION = st.one_of(
+    FORGED,
+    st.builds(lambda v, a: f"{v}:{a}", st.sampled_from(sorted(ACTIONS)), TEXT),
+    st.builds(lambda v, i, d: f"{v}:{i}:{d}", st.sampled_from(sorted(ACTIONS)), IDS, st.one_of(DIGITS, WORD)),
+    st.builds(lambda v, i, d, x: f"{v}:{i}:{d}:{x}", st.sampled_from(sorted(ACTIONS)), DIGITS, DIGITS, DIGITS),
+    st.sampled_from(sorted(ACTIONS)),
+    TEXT,
+    st.text(_chars, min_size=60, max_size=80),
+)
+
 
 # An operation: what one person does next.
 OP = st.one_of(
@@ -84,6 +100,7 @@ OP = st.one_of(
     st.tuples(st.just("command"), ACTOR, COMMAND_NAME, TEXT),
     st.tuples(st.just("options"), ACTOR, st.sampled_from(NAMES), OPTIONS),
     st.tuples(st.just("press"), ACTOR, ACTION),
+    st.tuples(st.just("others"), ACTOR, ACTOR, st.integers(0, 30)),  # a button of a message meant for another
     st.tuples(st.just("answer_to"), ACTOR, st.one_of(st.sampled_from(TEXT_ACTIONS or ["q"]), ACTION), TEXT),
     # valid moves, so that garbage also meets open lessons, open questions and running challenges
     st.tuples(st.just("shown"), ACTOR, st.integers(0, 30)),
@@ -111,6 +128,17 @@ def db_state(path) -> dict:
 def diff(before: dict, after: dict) -> dict:
     return {t: {"gone": [r for r in before[t] if r not in after[t]], "new": [r for r in after[t] if r not in before[t]]}
             for t in before if before[t] != after[t]}
+
+
+def someone_elses(action: str, presser_id: str) -> bool:
+    """Whether a button's action carries the owner tag of a person other than its presser."""
+    tag = split_owner(action)[1]
+    return bool(tag) and tag != owner_tag(presser_id)
+
+
+def forged_confirm(action: str) -> bool:
+    """A destructive confirm (``/forget``'s Yes) not taken from a message the bot sent its presser."""
+    return split_owner(action)[0].partition(":")[0] == "fy"
 
 
 def rejected(events: list, texts: list[str]) -> bool:

@@ -58,9 +58,11 @@ from tests.support.fuzzing import (
     ErrorLog,
     db_state,
     diff,
+    forged_confirm,
     fuzz,
     rejected,
     reply_problems,
+    someone_elses,
 )
 
 # one worker runs the module in order: the examples share one world, and the guard reads what they left
@@ -77,7 +79,7 @@ class World:
         self.errors = ErrorLog()
         logging.getLogger("bot").addHandler(self.errors)
         self.last: dict[int, list[Reply]] = {}
-        self.checked = {"inputs": 0, "rejected": 0, "answers checked": 0}
+        self.checked = {"inputs": 0, "rejected": 0, "answers checked": 0, "others' buttons": 0, "forged confirms": 0}
         self.run(self._start(tmp, catalog))
 
     async def _start(self, tmp, catalog) -> None:
@@ -104,6 +106,7 @@ class World:
         kind, i = op[0], op[1]
         actor = ACTORS[i]
         core = self.core
+        self.pressed = ""
         if kind == "text":
             return await core.handle_text(actor, op[2])
         if kind == "command":
@@ -111,6 +114,7 @@ class World:
         if kind == "options":
             return await core.run(actor, op[2], op[3])
         if kind == "press":
+            self.pressed = op[2]
             return await core.press(actor, op[2])
         if kind == "answer_to":
             if not hasattr(core, "answer_to"):
@@ -121,6 +125,12 @@ class World:
             if not buttons:
                 return None
             return await core.press(actor, buttons[op[2] % len(buttons)].action)
+        if kind == "others":  # a button of the last message another person was shown
+            buttons = [b for r in self.last.get(op[2], []) for b in r.all_buttons]
+            if not buttons:
+                return None
+            self.pressed = buttons[op[3] % len(buttons)].action
+            return await core.press(actor, self.pressed)
         if kind == "solve":  # the next step of a learner who studies: Done, an answer (right or wrong), /next
             learner = await self.repo.find_learner(actor.platform, actor.user_id)
             if learner is not None and learner.lesson_unit:
@@ -164,6 +174,13 @@ class World:
             assert not problems, f"{where}: reply {r.text[:200]!r}: {problems}"
         outcomes = [f.get("outcome") for e, f in self.events if e == "command"]
         assert "error" not in outcomes, where
+        if someone_elses(self.pressed, actor.user_id):  # a button meant for someone else: a private no
+            self.checked["others' buttons"] += 1
+            assert len(replies) == 1 and replies[0].alert and replies[0].text.startswith("🔒"), f"{where}: {texts}"
+            assert db_state(self.path) == before, f"{where}: someone else's button changed data"
+        elif op[0] == "press" and forged_confirm(self.pressed) and existed:  # a confirm nobody was sent
+            self.checked["forged confirms"] += 1
+            assert await self.repo.find_learner(actor.platform, actor.user_id) is not None, f"{where}: deleted"
         if rejected(self.events, texts):
             self.checked["rejected"] += 1
             after = db_state(self.path)
@@ -257,9 +274,10 @@ def test_forged_buttons_and_typed_texts_for_them(world, action, who, text):
 
 def test_the_fuzzing_reached_rejections_and_valid_states(world):
     """A guard on the fuzzing itself: it must have exercised rejected input and real study states."""
-    checked = world.checked  # the full run: more than 300 inputs, 50 rejected, 10 answers checked
-    assert checked["inputs"] >= examples(301) and checked["rejected"] >= examples(51), checked
-    assert checked["answers checked"] >= examples(11), checked
+    checked = world.checked  # the full run: more than 300 inputs, 50 rejected, 10 answers checked, and presses
+    assert checked["inputs"] >= examples(301) and checked["rejected"] >= examples(51), checked  # of others'
+    assert checked["answers checked"] >= examples(11), checked  # buttons in groups and of forged confirms
+    assert checked["others' buttons"] >= examples(6) and checked["forged confirms"] >= examples(6), checked
 
 
 def test_first_contact_with_rejected_input_creates_only_the_learner(world):
