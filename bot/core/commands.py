@@ -439,10 +439,14 @@ async def _next(ctx: Ctx, _: str) -> Reply:
     return await learning.next_step(ctx)
 
 
-async def _snooze(ctx: Ctx, _: str) -> Reply:
+async def _snooze(ctx: Ctx, day: str) -> Reply:
+    """Snooze 1h on a reminder (``z:<its local date>``): only on the day it came."""
     learner = await ctx.learner()
     if not learner.reminder_time:
         raise UsageError("Reminders are off, so there is nothing to snooze. `/remind 07:30` turns them on.")
+    if day != ctx.local_date(learner).isoformat():
+        raise UsageError("That reminder is from an earlier day, so there is nothing to snooze; your next one comes "
+                         "as usual. Type /next to study now.", buttons=((NEXT_BUTTON,),))
     at = ctx.now + reminders.SNOOZE
     await ctx.repo.update_learner(learner.id, reminder_next_at=at, reminder_snoozed=True)
     local = at.astimezone(zone(learner.timezone))

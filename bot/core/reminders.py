@@ -166,7 +166,8 @@ def streak_line(s: streaks.Streak) -> str:
 
 
 def reminder_reply(catalog: Catalog, learner: Learner, s: streaks.Streak, prompt: Prompt | None,
-                   snoozed: bool = False, questions: dict[str, Reply] | None = None) -> Reply:
+                   snoozed: bool = False, questions: dict[str, Reply] | None = None, *, day: date) -> Reply:
+    """The reminder of the learner's local date ``day``: its Snooze button works on that date only."""
     head = "⏰ Snoozed reminder" if snoozed else f"☀️ Hi {esc(learner.display_name)}, time to study"
     if s.today_done:
         return Reply(f"{head}\n\n{streak_line(s)}", buttons=((learning.NEXT_BUTTON,),))
@@ -180,7 +181,7 @@ def reminder_reply(catalog: Catalog, learner: Learner, s: streaks.Streak, prompt
                 questions[prompt.id] = q
         parts += ["", q.text]
         rows += list(q.buttons)
-    rows.append((Button("Snooze 1h", "z"), Button("Next ▶", "n", "primary")))
+    rows.append((Button("Snooze 1h", f"z:{day.isoformat()}"), Button("Next ▶", "n", "primary")))
     return Reply("\n".join(parts), buttons=tuple(rows), math=True, expects_answer=bool(prompt and
                  prompt.answer.kind not in ("choice", "self")))
 
@@ -308,7 +309,7 @@ class ReminderService:
                     if prompt is not None:
                         dailies.append((c.learner.id, c.decision.local_date, prompt.id))
                 reply = reminder_reply(self.catalog, c.learner, s, prompt, snoozed=c.decision.kind != "daily",
-                                       questions=questions)
+                                       questions=questions, day=c.decision.local_date)
             replies.append((c, reply))
         if dailies:
             await self.repo.set_daily_prompts(dailies)

@@ -319,8 +319,8 @@ class Soak:
             pick = prompt.answer.options.index(prompt.answer.value) if wrong is None else int(wrong)
             replies = await self.press(p, f"c:{pid}:{pick}")
             self.answered(p, pid, wrong is None, replies, wrong=wrong or "")
-        elif "z" in actions and r < 0.75:  # a snoozed reminder can be snoozed again
-            replies = await self.press(p, "z")
+        elif any(x.startswith("z:") for x in actions) and r < 0.75:  # a snoozed reminder can be snoozed again
+            replies = await self.press(p, next(x for x in actions if x.startswith("z:")))
             assert "Snoozed" in replies[0].text
             p.snoozes.append(self.clock())
         elif "n" in actions:
@@ -702,7 +702,7 @@ async def test_a_second_snooze_on_one_day_arrives(tmp_path):
             clock.set(datetime(2026, 3, 10, hour, 0, tzinfo=UTC))
             await service.sweep(clock())
             assert len(messenger.sent) == hour - 6, f"no reminder at {hour}:00"
-            replies = await core.press(ann, "z")
+            replies = await core.press(ann, "z:2026-03-10")
             assert f"{hour + 1:02d}:00" in replies[0].text  # "Snoozed: I'll remind you again at ..."
     finally:
         await engine.dispose()

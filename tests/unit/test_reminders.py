@@ -73,7 +73,7 @@ async def test_reminder_at_local_time_once_a_day_with_streak_and_prompt(core, se
     reply = messenger.to("1")[0]
     assert "time to study" in reply.text and "Start a streak today" in reply.text
     assert "Today's prompt" in reply.text
-    assert any(b.action == "z" for b in reply.all_buttons)  # Snooze 1h
+    assert any(b.action == "z:2026-03-11" for b in reply.all_buttons)  # Snooze 1h, on the reminder's local date
     await sweep_through(service, clock, utc(2026, 3, 11, 2, 10), utc(2026, 3, 12, 1, 59), timedelta(minutes=30))
     assert len(messenger.to("1")) == 1
     await sweep_through(service, clock, utc(2026, 3, 12, 2, 0), utc(2026, 3, 12, 2, 1))
@@ -211,7 +211,9 @@ async def test_pause_and_snooze(core, service, clock, messenger):
     await service.sweep(utc(2026, 3, 12, 7, 0))
     assert len(messenger.to("1")) == 1
     clock.set(utc(2026, 3, 12, 7, 1))
-    r = await core.press(tg("1"), "z")
+    r = await core.press(tg("1"), "z:2026-03-11")  # yesterday's reminder: nothing to snooze
+    assert "from an earlier day" in r[0].text
+    r = await core.press(tg("1"), "z:2026-03-12")
     assert "08:01" in r[0].text
     await sweep_through(service, clock, utc(2026, 3, 12, 7, 2), utc(2026, 3, 12, 9, 0), timedelta(minutes=3))
     assert len(messenger.to("1")) == 2 and "Snoozed reminder" in messenger.to("1")[1].text
