@@ -495,7 +495,7 @@ class TelegramAdapter:
         """Answer a button press (with a popup text); False when Telegram refuses (pressed long ago, while the bot
         was down): the press is handled anyway."""
         try:
-            await self.messenger.call(query.answer, text=popup or None, show_alert=bool(popup))
+            await self.messenger.call(query.answer, **({"text": popup, "show_alert": True} if popup else {}))
         except TelegramError as exc:
             log.info("telegram: could not answer a button press (%s)", exc)
             return False
@@ -557,8 +557,8 @@ class TelegramAdapter:
                                              prefix=who)
                 return
         username = self.application.bot.username or ""
-        then = f"send {again} there" if again else "ask me again there"
-        text = ("🔒 That is private, so I only send it in our private chat, and we don't have one yet: open "
+        then = f"send {again} there" if again else "ask me there again"
+        text = ("🔒 That is for your eyes only, so I send it only in our private chat, and we don't have one yet: open "
                 f"[@{esc(username)}](https://t.me/{username}), press **Start**, then {then}.")
         await self.messenger.deliver(chat_id, Reply(text), quote=quote, prefix=who)
 

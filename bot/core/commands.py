@@ -166,9 +166,10 @@ def build_registry() -> Registry:
 
     @c("settings", "Your settings; give a time zone to change it",
        Arg("timezone", "an IANA time zone, e.g. Europe/Berlin", "timezone", example="Europe/Berlin", pick="tz"))
-    async def settings(ctx: Ctx, a: dict[str, Any]) -> Reply:
+    async def settings(ctx: Ctx, a: dict[str, Any]) -> list[Reply]:
         if "timezone" in a:
             await set_timezone(ctx, a["timezone"])
+            return await settings_reply(ctx, "🌍 Time zone set.")
         return await settings_reply(ctx)
 
     @c("timezone", "Set your time zone (e.g. Europe/Berlin) for reminders and streaks",
@@ -176,7 +177,7 @@ def build_registry() -> Registry:
            pick="tz"),
        details="Give the full IANA name, like `Europe/Berlin` or `America/New_York` (any case). A partial or "
                "misspelt name (`berlin`) changes nothing: I suggest the closest zones, as buttons to press.")
-    async def timezone(ctx: Ctx, a: dict[str, Any]) -> Reply:
+    async def timezone(ctx: Ctx, a: dict[str, Any]) -> list[Reply]:
         await set_timezone(ctx, a["zone"])
         return await settings_reply(ctx, "🌍 Time zone set.")
 
@@ -187,7 +188,7 @@ def build_registry() -> Registry:
            "choice", choices=("skip", "nice")),
        details="Reminders carry today's prompt and your streak. A day you already studied gets no reminder "
                "(or a short “nice work” with `after_study: nice`). A Snooze 1h button is on each reminder.")
-    async def remind(ctx: Ctx, a: dict[str, Any]) -> Reply:
+    async def remind(ctx: Ctx, a: dict[str, Any]) -> list[Reply]:
         learner = await ctx.learner()
         if a["time"].lower() == "off":
             await ctx.repo.update_learner(learner.id, reminder_time=None, reminder_next_at=None, reminder_snoozed=False)
@@ -204,7 +205,7 @@ def build_registry() -> Registry:
 
     @c("pause", "Pause reminders for N days (0 resumes them)",
        Arg("days", "how many days, 0 to 60", "int", required=True, min=0, max=60, example="3"))
-    async def pause(ctx: Ctx, a: dict[str, Any]) -> Reply:
+    async def pause(ctx: Ctx, a: dict[str, Any]) -> list[Reply]:
         learner = await ctx.learner()
         if not learner.reminder_time:
             raise UsageError("🔕 Reminders are off, so there is nothing to pause. Turn them on with `/remind 07:30` "
@@ -296,7 +297,9 @@ async def set_timezone(ctx: Ctx, tz: str) -> None:
     await ctx.refresh()
 
 
-async def settings_reply(ctx: Ctx, head: str = "") -> Reply:
+async def settings_reply(ctx: Ctx, head: str = "") -> list[Reply]:
+    """The learner's settings, personal data: ``head`` (what just changed) on top in a private chat; in a shared
+    chat the change is said there and the settings come privately (:attr:`Reply.confidential`)."""
     learner = await ctx.refresh()
     local = ctx.now.astimezone(zone(learner.timezone))
     if learner.reminder_time:
@@ -309,7 +312,7 @@ async def settings_reply(ctx: Ctx, head: str = "") -> Reply:
     else:
         remind = "off — turn on with `/remind 07:30`"
     after = "a short “nice work”" if learner.reminder_when_studied == "nice" else "no reminder"
-    lines = [head, ""] if head else []
+    lines = [head, ""] if head and ctx.actor.is_private else []
     lines += [
         "⚙️ **Your settings**",
         f"• Time zone: `{learner.timezone}` (your time now: {local:%H:%M}, {local:%a %d %b})",
@@ -318,7 +321,8 @@ async def settings_reply(ctx: Ctx, head: str = "") -> Reply:
         "",
         "Change with `/timezone Europe/Berlin`, `/remind 07:30`, `/remind off`, `/pause 3`.",
     ]
-    return Reply("\n".join(lines), confidential=True, public_text="⚙️ Your settings are in our private chat.")
+    settings = Reply("\n".join(lines), confidential=True, public_text="⚙️ Your settings are in our private chat.")
+    return [Reply(head), settings] if head and not ctx.actor.is_private else [settings]
 
 
 async def open_daily(ctx: Ctx) -> Reply:
@@ -453,7 +457,7 @@ async def _snooze(ctx: Ctx, day: str) -> Reply:
     return Reply(f"😴 Snoozed: I'll remind you again at {local:%H:%M}.")
 
 
-async def _set_zone(ctx: Ctx, name: str) -> Reply:
+async def _set_zone(ctx: Ctx, name: str) -> list[Reply]:
     """A suggested zone's button (``tz:<zone>``): set it, as `/timezone <zone>` would."""
     try:
         tz = resolve_zone(name)

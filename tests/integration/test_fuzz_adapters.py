@@ -225,7 +225,7 @@ class TelegramWorld(Harness):
                   if c.status != 200 and c.method != "getUpdates"]
         assert not failed, f"{where}: Telegram refused {failed}"
         popups = [c.params for c in self.fake.calls[calls:] if c.method == "answerCallbackQuery"
-                  and c.params.get("show_alert") and str(c.params.get("text", "")).startswith("🔒")]
+                  and c.params.get("show_alert") in (True, "true") and str(c.params.get("text", "")).startswith("🔒")]
         if someone_elses(pressed, str(user["id"])):  # a button meant for someone else: a popup for the presser only
             self.count["others' buttons"] += 1
             assert popups and not new, f"{where}: {[m.text for m in new]}"

@@ -85,9 +85,17 @@ async def test_a_forged_or_stale_lesson_button_never_changes_state(core, repo, c
 
 async def test_personal_data_is_confidential(core):
     await core.handle_text(ANN, "/next")
-    for command in ("/export", "/forget", "/progress", "/settings", "/timezone Europe/Berlin", "/remind 07:30",
-                    "/pause 2"):
+    for command in ("/export", "/forget", "/progress", "/settings"):
         [r] = await core.handle_text(ANN, command)
         assert r.confidential and r.private and r.public_text, command
+    # a change in a group: said there (the person typed it there), the settings come privately
+    for command, said in (("/timezone Europe/Berlin", "🌍 Time zone set."), ("/settings Europe/Berlin", "🌍 Time zone set."),
+                          ("/remind 07:30", "⏰ Done: a reminder every day at 07:30 (Europe/Berlin)."),
+                          ("/pause 2", "⏸ Reminders paused; they resume on Thu 12 Mar.")):
+        change, settings = await core.handle_text(ANN, command)
+        assert change.text == said and not change.confidential, command
+        assert settings.confidential and "Your settings" in settings.text and said not in settings.text, command
+    [r] = await core.handle_text(BEN_DM, "/timezone Europe/Berlin")  # in a private chat: one reply
+    assert r.text.startswith("🌍 Time zone set.\n\n⚙️ **Your settings**")
     [r] = await core.handle_text(ANN, "/topics")
     assert not r.confidential

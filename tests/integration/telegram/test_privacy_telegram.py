@@ -20,7 +20,7 @@ def with_button(messages: list[Shown], label: str) -> Shown:
 
 def popups(bot) -> list[str]:
     """The popups button presses answered with (only the presser sees them)."""
-    return [str(p.get("text")) for p in bot.fake.answered.values() if p.get("show_alert")]
+    return [str(p.get("text")) for p in bot.fake.answered.values() if p.get("show_alert") in (True, "true")]
 
 
 async def test_a_forget_confirm_acts_once_and_only_for_who_asked(bot):
@@ -59,13 +59,16 @@ async def test_personal_data_asked_for_in_a_group_goes_to_the_private_chat(bot):
     assert not [m for m in bot.fake.shown(GROUP) if m.kind == "document"], "no data file in the group"
     [doc] = [m for m in bot.fake.shown(ann.id) if m.kind == "document"]
     assert doc.document[0].startswith("mlmath-export-")
-    for command, private_bit in ((f"/progress{AT}", "Accuracy"), (f"/settings{AT}", "Time zone"),
-                                 (f"/timezone{AT} Europe/Berlin", "Europe/Berlin")):
+    for command, private_bit in ((f"/progress{AT}", "Accuracy"), (f"/settings{AT}", "Time zone")):
         [shown] = await ann.say(command)
         assert private_bit not in shown.text and "in our private chat" in shown.text, command
         assert private_bit in bot.fake.shown(ann.id)[-1].text, command
+    # a change: said in the group, where it was typed; the settings come privately
+    said, where = await ann.say(f"/timezone{AT} Europe/Berlin")
+    assert said.text == "🌍 Time zone set." and where.text == "⚙️ Your settings are in our private chat."
+    assert "Time zone: Europe/Berlin (your time now" in bot.fake.shown(ann.id)[-1].text
     [told] = await cid.say(f"/export{AT}")
-    assert "only send it in our private chat" in told.text and "send /export there" in told.text
+    assert "I send it only in our private chat" in told.text and "send /export there" in told.text
     assert f'href="https://t.me/{BOT_USERNAME}"' in told.html and told.reply_to is not None
     assert not [m for m in bot.fake.shown(GROUP) if m.kind == "document"]
 
