@@ -479,10 +479,10 @@ class TelegramAdapter:
         replies = await self.core.press(actor_for(query.from_user, chat), query.data)
         # the answer stops the button spinning; a reply for the presser only (someone else's button) is its popup
         popup = to_plain(replies[0].text).strip() if replies and replies[0].alert else ""
-        if popup and len(popup) <= ALERT_LIMIT and await self._answer_query(query, popup):
+        if len(popup) > ALERT_LIMIT:
+            popup = ""  # too long for a popup: it is shown as a reply
+        if await self._answer_query(query, popup) and popup:
             replies = replies[1:]
-        elif not popup:
-            await self._answer_query(query)
         if not replies:
             return
         if chat is None:

@@ -63,7 +63,7 @@ class Reply:
     public_text: str = ""
     # personal data (/export, /progress, /settings, the /forget confirm): never shown in a shared chat. Discord
     # shows it ephemeral; a Telegram group gets ``public_text`` (or a short "sent privately") and the reply goes
-    # to the person's private chat, or, when they have not started the bot there, a line saying how to
+    # to the person's private chat; when they have not started the bot there, the group gets a line saying how
     confidential: bool = False
     alert: bool = False  # a short answer to a button press, for the presser only (Telegram: a popup)
 
