@@ -533,29 +533,31 @@ class TelegramAdapter:
                 continue
             if personal and reply.public_text:
                 await self.messenger.deliver(chat_id, Reply(reply.public_text), quote=quote, prefix=who)
-                if dm_to is not None:
-                    try:
-                        await self.messenger.deliver(dm_to, dataclasses.replace(reply, public_text=""))
-                    except TelegramError as exc:  # never started the bot, or blocked it: the group line stands
-                        log.info("telegram: no private details for %s (%s)", dm_to, exc)
+                await self._to_private_chat(dm_to, reply)  # when it cannot go there, the group line stands
                 continue
             await self.messenger.deliver(chat_id, reply, quote=quote if personal else None,
                                          prefix=who if personal else "")
+
+    async def _to_private_chat(self, user_id: int | None, reply: Reply) -> bool:
+        """The full reply in the person's private chat; False when there is none (they never started the bot, or
+        blocked it)."""
+        if user_id is None:
+            return False
+        try:
+            await self.messenger.deliver(user_id, dataclasses.replace(reply, public_text=""))
+        except TelegramError as exc:
+            log.info("telegram: nothing sent privately to %s (%s)", user_id, exc)
+            return False
+        return True
 
     async def _privately(self, chat_id: int, reply: Reply, quote: int | None, who: str, dm_to: int | None,
                          again: str) -> None:
         """Personal data asked for in a group goes to the person's private chat, and the group is told where it
         went; when they have not started the bot (Telegram lets a bot write only to people who did), the group
         is told how to get it, and nothing private is posted."""
-        if dm_to is not None:
-            try:
-                await self.messenger.deliver(dm_to, dataclasses.replace(reply, public_text=""))
-            except TelegramError as exc:
-                log.info("telegram: personal data for %s not sent privately (%s)", dm_to, exc)
-            else:
-                await self.messenger.deliver(chat_id, Reply(reply.public_text or SENT_PRIVATELY), quote=quote,
-                                             prefix=who)
-                return
+        if await self._to_private_chat(dm_to, reply):
+            await self.messenger.deliver(chat_id, Reply(reply.public_text or SENT_PRIVATELY), quote=quote, prefix=who)
+            return
         username = self.application.bot.username or ""
         then = f"send {again} there" if again else "ask me there again"
         text = ("🔒 That is for your eyes only, so I send it only in our private chat, and we don't have one yet: open "

@@ -473,9 +473,9 @@ async def _daily(ctx: Ctx, _: str) -> Reply:
 
 def _confirmed(learner: Learner | None, nonce: str, ctx: Ctx) -> bool:
     """Whether ``nonce`` is this learner's pending confirm, still in time."""
-    pending = learner.confirm_nonce if learner is not None else None
-    return (learner is not None and bool(pending) and learner.confirm_until is not None
-            and ctx.now < learner.confirm_until and hmac.compare_digest(nonce.encode(), (pending or "").encode()))
+    if learner is None or not learner.confirm_nonce or learner.confirm_until is None:
+        return False
+    return ctx.now < learner.confirm_until and hmac.compare_digest(nonce.encode(), learner.confirm_nonce.encode())
 
 
 async def _forget_yes(ctx: Ctx, nonce: str) -> Reply:
