@@ -657,11 +657,8 @@ async def leaderboard(ctx: Ctx, ch: Challenge | None = None) -> Reply:
 
 
 async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
-    """A member's answer to day ``day``'s post: checked, counted once, also a practice attempt."""
-    wait = limiter(ctx.core).wait(f"{ctx.actor.platform}:{ctx.actor.user_id}", ctx.now)
-    if wait:
-        return Reply(f"⏳ Easy there: one answer every {ANSWER_GAP.seconds} seconds, at most "
-                     f"{ANSWERS_PER_MINUTE} a minute. Try again in {max(1, round(wait))}s.")
+    """A member's answer to day ``day``'s post: checked, counted once, also a practice attempt. The same answer
+    sent twice (a double tap, two devices) finds the first one counted and is told so."""
     post = await ctx.repo.challenge_post(ch.id, day)
     if post is None:
         raise UsageError("That prompt is not posted.")
@@ -680,6 +677,11 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
             return Reply("You left this challenge, so answers don't count. `/challenge join` brings you back.")
     if await ctx.repo.has_challenge_answer(ch.id, day, learner.id):
         return Reply(f"You already answered {label.lower() if ch.kind == DAILY else label}: one answer counts.")
+    # answers are checked at a steady pace (the checker's work), after the cheap refusals above
+    wait = limiter(ctx.core).wait(f"{ctx.actor.platform}:{ctx.actor.user_id}", ctx.now)
+    if wait:
+        return Reply(f"⏳ Easy there: one answer every {ANSWER_GAP.seconds} seconds, at most "
+                     f"{ANSWERS_PER_MINUTE} a minute. Try again in {max(1, round(wait))}s.")
     prompt = ctx.catalog.prompt_by_id.get(post.prompt_id)
     if prompt is None:
         raise UsageError("That prompt no longer exists.")

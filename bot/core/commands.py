@@ -337,7 +337,7 @@ async def open_daily(ctx: Ctx) -> Reply:
         prompt = reminders.choose_daily(ctx.catalog, learner, lc)
         if prompt is None:
             raise UsageError("There is no prompt for today. Type /next to carry on.")
-        await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id)])
+        await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id)], ctx.now)
     if learner.open_prompt == prompt.id:
         return learning.open_question_reply(ctx.catalog, learner, prompt)
     had = await learning.daily_answered(ctx, learner, prompt.id)
@@ -434,6 +434,14 @@ async def _choice(ctx: Ctx, arg: str) -> list[Reply]:
     return await learning.answer(ctx, prompt.answer.options[int(index)], prompt_id)
 
 
+async def _hint(ctx: Ctx, arg: str) -> Reply:
+    """``h:<prompt>:<n>``: show up to hint n (``h:<prompt>``, a button from before: one more)."""
+    prompt_id, _, n = arg.rpartition(":")
+    if prompt_id and n.isdecimal() and len(n) <= 3:
+        return await learning.hint(ctx, prompt_id, int(n))
+    return await learning.hint(ctx, arg)
+
+
 async def _grade(ctx: Ctx, arg: str) -> list[Reply]:
     prompt_id, _, had = arg.rpartition(":")
     return await learning.self_grade(ctx, prompt_id, had == "1")
@@ -501,7 +509,7 @@ ACTIONS = {
     "p": _practice,
     "s": _skip_lesson,
     "c": _choice,
-    "h": lambda ctx, pid: learning.hint(ctx, pid),
+    "h": _hint,
     "v": lambda ctx, pid: learning.solution(ctx, pid),
     "k": lambda ctx, pid: learning.skip_prompt(ctx, pid),
     "g": _grade,

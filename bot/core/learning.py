@@ -14,12 +14,13 @@ units rather than drilling one. When each review comes due is :mod:`bot.practice
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.content.model import Prompt, Unit
 from bot.core.markup import esc
 from bot.core.model import Button, Reply
-from bot.core.ports import AnswerRecord, Learner, PromptStats, UnitState
+from bot.core.ports import AnswerRecord, LastAttempt, Learner, PromptStats, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError, zone
 from bot.practice import srs
 from bot.practice.check import answer_latex, check_prompt, chosen_option, example_for
@@ -168,8 +169,9 @@ def lesson_reply(catalog: Catalog, unit: Unit, learner: Learner) -> Reply:
 
 
 def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = False,
-                   tried: tuple[str, ...] = ()) -> Reply:
-    """A practice question with its buttons; ``tried``: the wrong tries so far of an open question."""
+                   tried: tuple[str, ...] = (), hints: int = 0) -> Reply:
+    """A practice question with its buttons; ``tried``: the wrong tries so far of an open question, ``hints``
+    the hints it has shown."""
     unit = catalog.unit_by_id[catalog.unit_of_prompt[prompt.id]]
     head = {"review": "🔁 Review", "daily": "☀️ Today's prompt"}.get(source, "✏️ Practice")
     stars = "★" * prompt.difficulty + "☆" * (3 - prompt.difficulty)
@@ -184,7 +186,7 @@ def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = 
         lines.append("Work it out, then press **Show solution** and grade yourself.")
     elif a.kind != "choice":
         lines.append(f"Reply with your answer ({example_for(a)}), or use /answer.")
-    tools = [Button("Hint 💡", f"h:{prompt.id}"), Button("Show solution", f"v:{prompt.id}")]
+    tools = [hint_button(prompt, hints), Button("Show solution", f"v:{prompt.id}")]
     if a.kind != "self":
         tools.append(Button("Skip", f"k:{prompt.id}"))
     return Reply("\n".join(lines).strip(), buttons=(*option_rows(prompt, tried), tuple(tools)), math=True,
@@ -228,7 +230,8 @@ def open_question_reply(catalog: Catalog, learner: Learner, prompt: Prompt) -> R
     """The learner's open question as it stands: its tries so far, or a self-graded one's grading buttons."""
     if prompt.answer.kind == "self" and learner.open_revealed:
         return grading_reply(prompt, f"_This question waits for your grade:_\n\n{prompt.question.strip()}")
-    return question_reply(catalog, prompt, learner.open_source or "practice", again=True, tried=learner.tried)
+    return question_reply(catalog, prompt, learner.open_source or "practice", again=True, tried=learner.tried,
+                          hints=learner.open_hints)
 
 
 # ---------------------------------------------------------------- the next step
@@ -289,11 +292,15 @@ async def finish_lesson(ctx: Ctx, unit_id: str, how: str) -> Reply:
     open now (a button of an earlier lesson, or a forged one, changes nothing)."""
     learner = await ctx.learner()
     unit = ctx.catalog.unit_by_id.get(unit_id)
+    states = await ctx.repo.unit_states(learner.id) if unit is not None else {}
+    st = states.get(unit_id)
     if unit is None or learner.lesson_unit != unit_id:
+        if unit is not None and st is not None and (st.lesson_done or st.status in CLOSED):  # pressed twice
+            said = "skipped" if st.status == "skipped" else "done"
+            raise UsageError(f"The lesson “{esc(unit.title)}” is already {said}, so nothing more changed. "
+                             "Press **Next ▶** for what's next.", buttons=((NEXT_BUTTON,),))
         raise UsageError("That lesson is no longer open, so nothing changed. Type /next to see where you are.",
                          buttons=((NEXT_BUTTON,),))
-    states = await ctx.repo.unit_states(learner.id)
-    st = states.get(unit_id)
     if st is not None and st.status in CLOSED:
         return await next_step(ctx, intro=f"“{esc(unit.title)}” is already closed.")
     if how == "skip":
@@ -323,10 +330,46 @@ async def open_question(ctx: Ctx, prompt_id: str | None = None) -> tuple[Learner
         await open_prompt(ctx, ctx.catalog.prompt_by_id[prompt_id], "daily")
         learner = await ctx.refresh()
     if prompt_id is not None and prompt_id != learner.open_prompt:  # a button of an earlier question
-        raise UsageError("That question has closed. Type /next to carry on.")
+        raise await closed_question(ctx, learner, prompt_id)
     if not learner.open_prompt or learner.open_prompt not in ctx.catalog.prompt_by_id:
-        raise UsageError("There is no open question right now. Type /next to get one.")
+        raise await closed_question(ctx, learner, None)
     return learner, ctx.catalog.prompt_by_id[learner.open_prompt]
+
+
+JUST_NOW = timedelta(minutes=10)  # an answer typed this soon after the last one closed is taken as meant for it
+
+
+async def closed_question(ctx: Ctx, learner: Learner, prompt_id: str | None) -> UsageError:
+    """What to say to an answer or a button of a question that is no longer open: how it closed (the same
+    answer sent twice, a double tap, a retried callback: the second finds the first one's result), and the way
+    on. ``prompt_id`` None: the learner typed an answer with nothing open."""
+    return _closed(await ctx.repo.last_attempt(learner.id, prompt_id), ctx, prompt_id)
+
+
+async def typed_after_close(ctx: Ctx, learner: Learner, text: str) -> UsageError | None:
+    """Free text with no question open that reads as an answer to the question closed just now (the same
+    answer sent twice): how that question closed; None for anything else."""
+    last = await ctx.repo.last_attempt(learner.id)
+    prompt = ctx.catalog.prompt_by_id.get(last.prompt_id) if last is not None else None
+    if last is None or prompt is None or ctx.now - last.at > JUST_NOW or prompt.answer.kind == "self":
+        return None
+    return _closed(last, ctx, None) if check_prompt(prompt, text).counts else None
+
+
+def _closed(last: LastAttempt | None, ctx: Ctx, prompt_id: str | None) -> UsageError:
+    if last is None or (prompt_id is None and ctx.now - last.at > JUST_NOW):
+        if prompt_id is None:
+            return UsageError("There is no open question right now. Type /next to get one.", buttons=((NEXT_BUTTON,),))
+        return UsageError("That question has closed. Type /next to carry on.", buttons=((NEXT_BUTTON,),))
+    if last.source == "skip":
+        said = "⏭ You skipped that question; it comes back later."
+    elif last.revealed:
+        said = "📖 That question is closed: its worked solution has been shown."
+    elif last.correct:
+        said = "✅ You already answered that question — right!"
+    else:
+        said = "That question has closed; it comes back for review."
+    return UsageError(f"{said} Nothing more is counted. Press **Next ▶** for what's next.", buttons=((NEXT_BUTTON,),))
 
 
 async def daily_answered(ctx: Ctx, learner: Learner, prompt_id: str) -> str:
@@ -379,7 +422,7 @@ def again_text(ctx: Ctx, prompt: Prompt) -> str:
 
 async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feedback: str) -> list[Reply]:
     key = _try_key(prompt, text)
-    tools = (Button("Hint 💡", f"h:{prompt.id}"), Button("Show solution", f"v:{prompt.id}"))
+    tools = (hint_button(prompt, learner.open_hints), Button("Show solution", f"v:{prompt.id}"))
     if key in learner.tried:  # the same wrong answer again is not another try
         return [Reply(f"You already tried {_tried_label(prompt, key)}: it is still not it, and it does not count again. "
                       f"{again_text(ctx, prompt)}", buttons=(*option_rows(prompt, learner.tried), tools),
@@ -393,6 +436,7 @@ async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feed
     if len(tried) >= 2 and hints < len(prompt.hints):  # the second wrong try brings the next hint
         hints += 1
         lines.append(f"💡 Hint {hints}/{len(prompt.hints)}: {prompt.hints[hints - 1].strip()}")
+        tools = (hint_button(prompt, hints), tools[1])
     left = MAX_TRIES - len(tried)
     lines.append(f"{again_text(ctx, prompt)} You have {left} more tr{'y' if left == 1 else 'ies'}; stuck? "
                  "Press **Hint** or **Show solution**.")
@@ -484,17 +528,28 @@ def answer_markup(prompt: Prompt) -> str:
     return f"${latex}$" if latex else f"**{esc(prompt.answer.value)}**"
 
 
-async def hint(ctx: Ctx, prompt_id: str | None = None) -> Reply:
-    """The next hint of the open question, with the ones before it, and a way to answer."""
+def hint_button(prompt: Prompt, shown: int, label: str = "Hint 💡") -> Button:
+    """The button for the next hint after ``shown``: it names the hint it shows (``h:<prompt>:<n>``), so the
+    same press arriving twice (a double tap, a retried callback) shows that hint twice, not two hints."""
+    return Button(label, f"h:{prompt.id}:{shown + 1}")
+
+
+async def hint(ctx: Ctx, prompt_id: str | None = None, upto: int | None = None) -> Reply:
+    """The open question's hints up to hint ``upto`` (a button's; the ones shown stay shown), or with no
+    ``upto`` (/hint) one more than shown; with a way to answer."""
     learner, prompt = await open_question(ctx, prompt_id)
-    shown = min(learner.open_hints + 1, len(prompt.hints))
-    await ctx.repo.update_learner(learner.id, open_hints=shown)
+    if upto is None:
+        shown = min(learner.open_hints + 1, len(prompt.hints))
+    else:
+        shown = max(learner.open_hints, min(max(upto, 1), len(prompt.hints)))
+    if shown != learner.open_hints:
+        await ctx.repo.update_learner(learner.id, open_hints=shown)
     lines = [f"💡 Hint {i + 1}/{len(prompt.hints)}: {h.strip()}" for i, h in enumerate(prompt.hints[:shown])]
     if shown >= len(prompt.hints):
         lines.append("_That was the last hint._ **Show solution** (or /solution) shows the worked solution.")
     tools: tuple[Button, ...] = (Button("Show solution", f"v:{prompt.id}"),)
     if shown < len(prompt.hints):
-        tools = (Button("Next hint 💡", f"h:{prompt.id}"), *tools)
+        tools = (hint_button(prompt, shown, "Next hint 💡"), *tools)
     rows = (*option_rows(prompt, learner.tried), tools)
     if prompt.answer.kind == "self" and learner.open_revealed:
         rows = grading_reply(prompt).buttons

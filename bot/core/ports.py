@@ -56,6 +56,17 @@ class UnitState:
 
 
 @dataclass(frozen=True)
+class LastAttempt:
+    """The newest attempt row of a learner's own practice (challenge answers aside): what closed a question."""
+
+    prompt_id: str
+    at: datetime
+    correct: bool
+    revealed: bool
+    source: str  # practice | review | daily | skip
+
+
+@dataclass(frozen=True)
 class PromptStats:
     """Per prompt of one unit: how often tried, whether ever right."""
 
@@ -86,8 +97,9 @@ class AnswerRecord:
 
 
 class Repository(Protocol):
-    def unit(self) -> AbstractAsyncContextManager[None]:
-        """One unit of work (a command): its queries may share a connection; each write commits on return."""
+    def unit(self, key: str | None = None) -> AbstractAsyncContextManager[None]:
+        """One unit of work (a command): one transaction, committed when it ends, rolled back on an error;
+        units with the same ``key`` (a person) take turns, across processes too."""
         ...
 
     async def find_learner(self, platform: str, user_id: str) -> Learner | None: ...
@@ -113,6 +125,9 @@ class Repository(Protocol):
         ...
     async def answered_since(self, learner_id: int, prompt_id: str, since: datetime) -> bool | None:
         """None: no answer to the prompt since ``since`` (skips aside); else whether one of them was right."""
+        ...
+    async def last_attempt(self, learner_id: int, prompt_id: str | None = None) -> LastAttempt | None:
+        """The learner's newest practice attempt (of ``prompt_id`` only, if given); None if there is none."""
         ...
     async def next_review_at(self, learner_id: int) -> datetime | None: ...
     async def study_days(self, learner_id: int, since: date) -> list[date]: ...

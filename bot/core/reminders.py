@@ -312,7 +312,7 @@ class ReminderService:
                                        questions=questions, day=c.decision.local_date)
             replies.append((c, reply))
         if dailies:
-            await self.repo.set_daily_prompts(dailies)
+            await self.repo.set_daily_prompts(dailies, now)
         outcomes: list[tuple[int, date, str, str]] = []
         released: list[Claim] = []
         queue = iter(replies)

@@ -309,7 +309,8 @@ class Core:
         started = time.perf_counter()
         outcome = "error"
         try:
-            async with self.repo.unit():
+            # one transaction, after this person's earlier commands (a double tap, a retried callback)
+            async with self.repo.unit(f"{actor.platform}:{actor.user_id}"):
                 out = await fn(ctx, *args)
                 replies = await self._tell_unreachable(ctx, out)
             outcome = "ok"
@@ -348,6 +349,9 @@ class Core:
         learner = await ctx.existing_learner()
         if learner and learner.open_prompt:
             return await learning.answer(ctx, text)
+        late = await learning.typed_after_close(ctx, learner, text) if learner else None
+        if late is not None:
+            raise late
         return Reply(
             "No question is open — /next gives you one. (/help shows everything I can do.)",
             buttons=((NEXT_BUTTON,),),

@@ -14,8 +14,7 @@ from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.challenges import Answer, Challenge, Decision, Member, Post, PostClaim
@@ -58,12 +57,10 @@ class ChallengeQueries(Connections):
 
     async def create_challenge(self, **values: Any) -> Challenge | None:
         """A new schedule; None when the chat already has an open one of that kind (the unique index says)."""
-        try:
-            async with self._writing() as conn:
-                new_id = (await conn.execute(insert(challenges).values(**values).returning(challenges.c.id))).scalar_one()
-        except IntegrityError:
-            return None
-        return await self.get_challenge(new_id)
+        async with self._writing() as conn:  # DO NOTHING with no target: any unique index, partial ones too
+            new_id = (await conn.execute(self._insert_ignore(challenges, **values).returning(challenges.c.id))
+                      ).scalar_one_or_none()
+        return None if new_id is None else await self.get_challenge(new_id)
 
     async def get_challenge(self, challenge_id: int) -> Challenge | None:
         async with self._reading() as conn:

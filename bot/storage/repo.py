@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.core.ports import AnswerRecord, Destination, Learner, PromptStats, UnitState
+from bot.core.ports import AnswerRecord, Destination, LastAttempt, Learner, PromptStats, UnitState
 from bot.storage.challenges import EXPORTED as CHALLENGE_TABLES
 from bot.storage.challenges import ChallengeQueries, forget_challenge_rows
 from bot.storage.tables import (
@@ -71,6 +71,12 @@ _RECENT_ATTEMPTS = (
 _ANSWERED_SINCE = select(func.count(), func.max(func.cast(attempts.c.correct, type_=attempts.c.id.type))).where(
     attempts.c.learner_id == bindparam("learner_id"), attempts.c.prompt_id == bindparam("prompt_id"),
     attempts.c.at >= bindparam("since"), attempts.c.source != "skip",
+)
+_LAST_ATTEMPT = (
+    select(attempts.c.prompt_id, attempts.c.at, attempts.c.correct, attempts.c.revealed, attempts.c.source)
+    .where(attempts.c.learner_id == bindparam("learner_id"), attempts.c.source != "challenge")
+    .order_by(attempts.c.id.desc())
+    .limit(1)
 )
 _STUDY_DAYS = (
     select(study_days.c.day)
@@ -263,6 +269,12 @@ class SqlRepository(ChallengeQueries):
                                                              "since": since})).one()
             return bool(right) if n else None
 
+    async def last_attempt(self, learner_id: int, prompt_id: str | None = None) -> LastAttempt | None:
+        q = _LAST_ATTEMPT if prompt_id is None else _LAST_ATTEMPT.where(attempts.c.prompt_id == prompt_id)
+        async with self._reading() as conn:
+            row = (await conn.execute(q, {"learner_id": learner_id})).first()
+        return LastAttempt(row.prompt_id, row.at, bool(row.correct), bool(row.revealed), row.source) if row else None
+
     # ------------------------------------------------------------ streaks and totals
 
     async def study_days(self, learner_id: int, since: date) -> list[date]:
@@ -386,8 +398,8 @@ class SqlRepository(ChallengeQueries):
                 out[r.learner_id].correct.add(r.prompt_id)
         return out
 
-    async def set_daily_prompts(self, rows: list[tuple[int, date, str]]) -> None:
-        """Today's prompt per learner; it also becomes the open question when none is open."""
+    async def set_daily_prompts(self, rows: list[tuple[int, date, str]], now: datetime) -> None:
+        """Today's prompt per learner; it also becomes the open question (opened ``now``) when none is open."""
         groups: dict[tuple[date, str], list[int]] = {}
         for i, d, p in rows:
             groups.setdefault((d, p), []).append(i)
@@ -399,7 +411,8 @@ class SqlRepository(ChallengeQueries):
                 await conn.execute(
                     update(learners)
                     .where(learners.c.id.in_(ids), learners.c.open_prompt.is_(None), learners.c.lesson_unit.is_(None))
-                    .values(open_prompt=p, open_source="daily", open_hints=0, open_revealed=False, open_tried="")
+                    .values(open_prompt=p, open_source="daily", open_hints=0, open_revealed=False, open_tried="",
+                            open_at=now)
                 )
 
     async def record_reminder_outcomes(self, rows: list[tuple[int, date, str, str]]) -> None:

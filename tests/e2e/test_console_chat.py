@@ -193,7 +193,8 @@ def test_plain_text_with_no_question_open_says_so(tmp_path):
     assert "[/1]" not in said["2"]  # the lesson's buttons stay the ones to press
     assert said["2 #2"].startswith("✅ Right!")
     assert said["hello again"].startswith("No question is open — /next gives you one.")
-    assert said["7"].startswith("No question is open — /next gives you one.")
+    # an answer to the question just answered: said so, not counted again
+    assert said["7"].startswith("✅ You already answered that question — right! Nothing more is counted.")
     assert "Traceback" not in p.stdout + p.stderr
 
 

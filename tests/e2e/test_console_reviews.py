@@ -30,7 +30,7 @@ def test_right_first_time_is_not_due_again_and_todays_prompt_counts_once(tmp_pat
     assert said["/daily"].startswith("☀️ Today's prompt") and "Which is 3 + 3?" in said["/daily"]
     assert said["/1"].startswith("✅ Right!")
     assert said["/daily #2"].startswith("☀️ You answered today's prompt already ✓. One answer a day counts")
-    assert "no open question" in said["/answer 6"]  # not opened again, not counted again
+    assert "already answered that question — right" in said["/answer 6"]  # not opened again, not counted again
     assert "Which is 6 + 6?" in said["/1 #2"]
     if same_day == same_day_after_a_miss():  # the wall clock did not pass the hour before midnight meanwhile
         when = "later today" if same_day else "tomorrow"

@@ -51,7 +51,7 @@ def test_a_wrong_answer_is_a_chance_to_try_again(tmp_path):
     assert "still open" in said["/next"] and "Tried so far: “4/1”, “3”" in said["/next"]
     assert "last try" in said["/answer 0.3"] and "1/4" in said["/answer 0.3"]
     assert "Solution: It is 1/4." in said["/answer 0.3"]
-    assert "no open question" in said["/hint #2"]
+    assert "That question is closed: its worked solution has been shown" in said["/hint #2"]
     assert "choose 1 to" not in p.stdout and "Traceback" not in p.stdout + p.stderr
 
 

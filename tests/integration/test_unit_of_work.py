@@ -1,4 +1,5 @@
-"""A command's queries share one pooled connection, and what it writes is committed when each write returns."""
+"""A command is one transaction on one pooled connection: committed when it ends, rolled back on an error;
+one person's commands take turns."""
 
 from __future__ import annotations
 
@@ -41,27 +42,72 @@ async def test_each_command_checks_out_one_connection(core, catalog):
     assert checkouts.n - before == 1
 
 
-async def test_writes_are_committed_before_the_unit_ends(repo, db_url, clock):
+async def test_another_connection_sees_nothing_until_the_unit_ends(repo, db_url, clock):
     from bot.storage.db import create_engine
 
     other_process = create_engine(db_url)
-    async with repo.unit():
+
+    async def seen() -> list:
+        async with other_process.connect() as other:
+            return (await other.execute(select(learners.c.focus_topic))).all()
+
+    async with repo.unit("console:ada"):
         learner = await repo.get_or_create_learner("console", "ada", "Ada", "UTC", clock())
         await repo.update_learner(learner.id, focus_topic="algebra")
-        # another engine (another process) sees both writes already
-        async with other_process.connect() as other:
-            row = (await other.execute(select(learners.c.focus_topic).where(learners.c.id == learner.id))).one()
-        assert row.focus_topic == "algebra"
+        assert await seen() == []  # another engine (another process) sees neither write yet
+    assert [r.focus_topic for r in await seen()] == ["algebra"]
     await other_process.dispose()
 
 
-async def test_a_failed_write_is_rolled_back_and_the_unit_goes_on(repo, clock):
-    async with repo.unit():
-        learner = await repo.get_or_create_learner("console", "ada", "Ada", "UTC", clock())
-        with pytest.raises(IntegrityError):  # NOT NULL: the database refuses it mid-transaction
-            await repo.update_learner(learner.id, timezone=None)
-        await repo.update_learner(learner.id, focus_topic="calculus")
-    assert (await repo.find_learner("console", "ada")).focus_topic == "calculus"
+async def test_a_failed_write_rolls_back_the_whole_unit(repo, clock):
+    with pytest.raises(IntegrityError):
+        async with repo.unit("console:ada"):
+            learner = await repo.get_or_create_learner("console", "ada", "Ada", "UTC", clock())
+            await repo.update_learner(learner.id, focus_topic="calculus")
+            await repo.update_learner(learner.id, timezone=None)  # NOT NULL: the database refuses it
+    assert await repo.find_learner("console", "ada") is None
+    assert await repo.count_rows("learners") == 0 and await repo.count_rows("identities") == 0
+
+
+async def test_an_error_in_the_command_rolls_back_its_writes(repo, clock):
+    with pytest.raises(RuntimeError):
+        async with repo.unit("console:ada"):
+            await repo.get_or_create_learner("console", "ada", "Ada", "UTC", clock())
+            raise RuntimeError("the command failed after its first write")
+    assert await repo.count_rows("learners") == 0
+
+
+async def test_units_of_one_key_take_turns_and_others_do_not_wait(repo, clock):
+    order: list[str] = []
+    first_in = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with repo.unit("console:ada"):
+            await repo.get_or_create_learner("console", "ada", "Ada", "UTC", clock())
+            order.append("ada 1 in")
+            first_in.set()
+            await release.wait()
+            order.append("ada 1 out")
+
+    async def second() -> None:
+        await first_in.wait()
+        async with repo.unit("console:ada"):
+            order.append("ada 2 in")
+
+    tasks = [asyncio.create_task(first()), asyncio.create_task(second())]
+    await first_in.wait()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert order == ["ada 1 in"]
+    if repo.dialect == "postgresql":  # another person's unit does not wait for Ada's (SQLite has one connection)
+        async with asyncio.timeout(5), repo.unit("console:bob"):
+            await repo.get_or_create_learner("console", "bob", "Bob", "UTC", clock())
+            order.append("bob")
+    release.set()
+    await asyncio.gather(*tasks)
+    assert order[-2:] == ["ada 1 out", "ada 2 in"]
+    assert not repo._turns  # nothing kept once nobody waits
 
 
 async def test_concurrent_commands_do_not_share_a_connection(core):

@@ -57,7 +57,7 @@ async def test_a_wrong_answer_keeps_the_question_open_then_the_hint_ladder_then_
     assert await repo.attempt_totals(lid) == (3, 0)
     assert await card_rating_is(repo, lid, "b-one-1", "again", clock())
     r = await core.handle_text(ADA, "/hint")
-    assert "no open question" in r[0].text
+    assert "That question is closed: its worked solution has been shown." in r[0].text
 
 
 async def test_the_same_wrong_answer_again_is_not_another_try(core, repo):

@@ -164,9 +164,9 @@ async def test_the_answer_modal_checks_an_answer(fake, bot, catalog):
     right = await open_answer(bot, catalog, fake.ada)
     msg = only(await settle(fake, bot, await fake.submit(fake.ada, opened, fake.guild, answer=right)))
     assert "✅ Right, on your second try!" in msg.text
-    # /answer still works, and says so when nothing is open
+    # /answer still works, and says the question was answered already
     msg = only(await run(fake, bot, fake.ada, "answer", answer="3"))
-    assert "There is no open question right now" in msg.text
+    assert "You already answered that question — right! Nothing more is counted." in msg.text
 
 
 async def test_autocomplete_offers_topics_time_zones_and_commands(fake, bot):

@@ -41,7 +41,7 @@ async def test_three_tries_with_the_hint_ladder_in_a_private_chat(bot, clock):
     assert "Solution: It is 1/4." in third.text and third.labels == ["Next ▶"]
     assert await bot.core.repo.card(lid, "b-one-1") == srs.review(None, "again", clock())[0]
     [closed] = await ann.press(first, "Hint")  # the first verdict's button: that question has closed
-    assert "That question has closed" in closed.text
+    assert "That question is closed: its worked solution has been shown." in closed.text
 
 
 async def test_show_solution_after_a_wrong_try_and_a_right_second_try(bot, clock):
