@@ -77,6 +77,23 @@ async def _behind_a_balancer(tmp_path, url: str) -> None:
         await fake.wait_for(lambda: all(fake.shown(p["id"]) for p in people), within=30)
         assert all("Hi P" in fake.shown(p["id"])[0].text for p in people)
         assert {u for u, _ in fake.webhook_posts} == set(targets)
+
+        # one learner's same answer, six times, three to each process: it counts once
+        ann, chat = people[0], fake.private_chat(people[0])
+        fake.say(chat, ann, "/next")
+        assert await fake.post_webhook(targets) == [200]
+        await fake.wait_for(lambda: len(fake.shown(ann["id"])) == 2, within=30)
+        fake.press(chat, ann, fake.shown(ann["id"])[-1], "d:b-one")
+        assert await fake.post_webhook(targets) == [200]
+        await fake.wait_for(lambda: len(fake.shown(ann["id"])) == 3, within=30)
+        assert "Which is 3 + 3?" in fake.shown(ann["id"])[-1].text  # a choice: typing the option answers it
+        for _ in range(6):
+            fake.say(chat, ann, "6")
+        assert await fake.post_webhook(targets) == [200] * 6
+        await fake.wait_for(lambda: len(fake.shown(ann["id"])) == 9, within=30)
+        verdicts = [m.text for m in fake.shown(ann["id"])[3:]]
+        assert sum(t.startswith("✅ Right!") for t in verdicts) == 1, verdicts
+        assert sum(t.startswith("✅ You already answered that question — right!") for t in verdicts) == 5, verdicts
     finally:
         for proc in procs:
             if proc.returncode is None:
