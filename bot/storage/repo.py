@@ -44,10 +44,8 @@ _PROMPT_STATS = (
     .group_by(attempts.c.prompt_id)
 )
 _INSERT_ATTEMPT = insert(attempts)
-_CLOSE_QUESTION = (
-    update(learners).where(learners.c.id == bindparam("learner_key"))
-    .values(open_prompt=None, open_source=None, open_hints=0, open_revealed=False, open_at=None, open_tried="")
-)
+_CLOSED = {"open_prompt": None, "open_source": None, "open_hints": 0, "open_revealed": False, "open_at": None,
+           "open_tried": ""}  # the learner's columns of a question closed
 _CARD = select(review_cards.c.card).where(review_cards.c.learner_id == bindparam("learner_id"),
                                           review_cards.c.prompt_id == bindparam("prompt_id"))
 _DUE_REVIEWS = (
@@ -212,28 +210,29 @@ class SqlRepository(ChallengeQueries):
 
     async def record_answer(self, rec: AnswerRecord) -> None:
         async with self._writing() as conn:
-            await self._record_attempt(conn, rec)
+            # closed, or (a wrong try) still open with its tries and hints updated
+            await self._record_attempt(conn, rec, _CLOSED if rec.keep_open is None else rec.keep_open)
             if rec.complete_unit:
                 done = {"learner_id": rec.learner_id, "unit_id": rec.unit_id, "status": "done",
                         "completed_at": rec.at}
                 await conn.execute(self._unit_upsert(tuple(done)), done)
-            if rec.keep_open is None:
-                await conn.execute(_CLOSE_QUESTION, {"learner_key": rec.learner_id})
-            else:  # a wrong try: the question stays open with its tries (and hints) updated
-                await conn.execute(_UPDATE_LEARNER, {"learner_key": rec.learner_id, **rec.keep_open})
 
-    async def _record_attempt(self, conn: AsyncConnection, rec: AnswerRecord) -> None:
-        """An answer's attempt row, study day and review card (practice and challenge answers alike)."""
+    async def _record_attempt(self, conn: AsyncConnection, rec: AnswerRecord,
+                              learner: dict[str, Any] | None = None) -> None:
+        """An answer's attempt row, study day and review card (practice and challenge answers alike), and in one
+        UPDATE the learner's columns that change with it (``learner``, and a new study day's)."""
         await conn.execute(_INSERT_ATTEMPT, {
             "learner_id": rec.learner_id, "prompt_id": rec.prompt_id, "unit_id": rec.unit_id, "at": rec.at,
             "correct": rec.correct, "hinted": rec.hinted, "revealed": rec.revealed,
             "answer": rec.answer[:200], "source": rec.source,
         })
+        changes = dict(learner or {})
         if rec.study_day is not None:
             await conn.execute(self._add_study_day, {"learner_id": rec.learner_id, "day": rec.study_day})
             if rec.study_until is not None:  # a new study day: it lasts until the end of this local date
-                await conn.execute(_UPDATE_LEARNER, {"learner_key": rec.learner_id, "study_day": rec.study_day,
-                                                     "study_day_until": rec.study_until})
+                changes |= {"study_day": rec.study_day, "study_day_until": rec.study_until}
+        if changes:
+            await conn.execute(_UPDATE_LEARNER, {"learner_key": rec.learner_id, **changes})
         if rec.card is not None and rec.card_due is not None:
             await conn.execute(self._save_card, {"learner_id": rec.learner_id, "prompt_id": rec.prompt_id,
                                                  "card": rec.card, "due_at": rec.card_due})
