@@ -368,7 +368,7 @@ def _closed(last: LastAttempt | None, ctx: Ctx, prompt_id: str | None) -> UsageE
     elif last.correct:
         said = "✅ You already answered that question — right!"
     else:
-        said = "That question has closed; it comes back for review."
+        said = "That question has closed."
     return UsageError(f"{said} Nothing more is counted. Press **Next ▶** for what's next.", buttons=((NEXT_BUTTON,),))
 
 
