@@ -678,7 +678,7 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
     if await ctx.repo.has_challenge_answer(ch.id, day, learner.id):
         return Reply(f"You already answered {label.lower() if ch.kind == DAILY else label}: one answer counts.")
     # answers are checked at a steady pace (the checker's work), after the cheap refusals above
-    wait = limiter(ctx.core).wait(f"{ctx.actor.platform}:{ctx.actor.user_id}", ctx.now)
+    wait = limiter(ctx.core).wait(ctx.actor.key, ctx.now)
     if wait:
         return Reply(f"⏳ Easy there: one answer every {ANSWER_GAP.seconds} seconds, at most "
                      f"{ANSWERS_PER_MINUTE} a minute. Try again in {max(1, round(wait))}s.")

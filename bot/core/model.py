@@ -20,6 +20,11 @@ class Actor:
     # how to answer an open question again here, in this platform's words (after a wrong try)
     answer_again: str = "Try again with `/answer <your answer>`."
 
+    @property
+    def key(self) -> str:
+        """The person, whatever the chat: ``platform:user_id`` (their commands take turns on it)."""
+        return f"{self.platform}:{self.user_id}"
+
 
 @dataclass(frozen=True)
 class Button:

@@ -310,7 +310,7 @@ class Core:
         outcome = "error"
         try:
             # one transaction, after this person's earlier commands (a double tap, a retried callback)
-            async with self.repo.unit(f"{actor.platform}:{actor.user_id}"):
+            async with self.repo.unit(actor.key):
                 out = await fn(ctx, *args)
                 replies = await self._tell_unreachable(ctx, out)
             outcome = "ok"

@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from bot.core.service import Core
 from tests.integration.test_transactions import ANN, ANN_IN_GROUP, ORG, a_challenge_post, open_question
+from tests.support import written_table
 from tests.support.conversation import db_state, texts
 
 SORRY = "Sorry, something went wrong on my side."
@@ -29,7 +30,7 @@ class FailAt:
         self.k, self.seen, self.fired = k, 0, False
 
     def _check(self, _conn, _cursor, statement: str, *_: object) -> None:
-        if not self.k or statement.lstrip()[:6].upper() not in ("INSERT", "UPDATE", "DELETE"):
+        if not self.k or written_table(statement) is None:
             return
         self.seen += 1
         if self.seen == self.k:

@@ -15,6 +15,7 @@ from sqlalchemy import event
 
 from bot.core.model import Actor
 from bot.core.service import Core
+from tests.support import written_table
 from tests.support.conversation import texts
 
 ANN = Actor("telegram", "11", "Ann", chat_id="11")  # her private chat
@@ -32,11 +33,9 @@ class Writes:
         event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
 
     def _seen(self, _conn, _cursor, statement: str, *_: object) -> None:
-        words = statement.split()
-        verb = words[0].upper() if words else ""
-        if verb in ("INSERT", "UPDATE", "DELETE"):
-            table = words[2] if verb in ("INSERT", "DELETE") else words[1]
-            self.by_table[table.strip('"').lower()] += 1
+        table = written_table(statement)
+        if table is not None:
+            self.by_table[table] += 1
 
 
 async def at_once(*calls):

@@ -50,3 +50,14 @@ def load_yaml(text: str):
     import yaml
 
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def written_table(statement: str) -> str | None:
+    """The table an INSERT, UPDATE or DELETE statement writes (lower case), None for any other statement."""
+    words = statement.split(None, 3)
+    verb = words[0].upper() if words else ""
+    if verb == "UPDATE" and len(words) > 1:
+        return words[1].strip('"').lower()
+    if verb in ("INSERT", "DELETE") and len(words) > 2:
+        return words[2].strip('"').lower()
+    return None

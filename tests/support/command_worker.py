@@ -32,7 +32,7 @@ from bot.core.model import Actor  # noqa: E402
 from bot.core.service import Core  # noqa: E402
 from bot.storage.db import create_engine, migrate  # noqa: E402
 from bot.storage.repo import SqlRepository  # noqa: E402
-from tests.support import FIXTURE_CONTENT  # noqa: E402
+from tests.support import FIXTURE_CONTENT, written_table  # noqa: E402
 
 START = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
 STEP = timedelta(minutes=23)  # about 60 commands a day: new days, /daily and due reviews come round
@@ -106,7 +106,7 @@ async def main() -> None:
 
     @event.listens_for(engine.sync_engine, "after_cursor_execute")
     def _slowly(_conn, _cursor, statement: str, *_: object) -> None:
-        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+        if written_table(statement) is not None:
             time.sleep(a.pause)  # in the driver's thread: widens the window between two writes
 
     catalog = load_catalog(FIXTURE_CONTENT)
