@@ -75,17 +75,19 @@ class ConsoleChat:
                 return await self.core.press(self.actor, self.buttons[n - 1].action)
             if not self.buttons:
                 return [Reply("There are no buttons to press right now. Type /next to carry on.")]
-            which = "the only button is /1" if len(self.buttons) == 1 else f"the buttons are /1 to /{len(self.buttons)}"
-            return [Reply(f"There is no button /{n}: {which}.")]
+            return [Reply(f"There is no button /{n}: {self._which()}.")]
         if line.isdecimal() and self.buttons and not await self.core.has_open_question(self.actor):
             # a bare number and no question open (an open one takes it as its answer, below): the core's reply
             # without its buttons, so that the ones shown stay as they are, and how to press one of them
             n = int(line[:9])
-            which = (f"/{n} is “{self.buttons[n - 1].label}”" if 1 <= n <= len(self.buttons)
-                     else f"the buttons are /1 to /{len(self.buttons)}")
+            which = f"/{n} is “{self.buttons[n - 1].label}”" if 1 <= n <= len(self.buttons) else self._which()
             return [*(replace(r, buttons=()) for r in await self.core.handle_text(self.actor, line)),
                     Reply(f"To press a button, type its number after a slash: {which}.")]
         return await self.core.handle_text(self.actor, line)
+
+    def _which(self) -> str:
+        """The buttons there are to press, for a number that is none of them."""
+        return "the only button is /1" if len(self.buttons) == 1 else f"the buttons are /1 to /{len(self.buttons)}"
 
     async def run(self, stdin: TextIO = sys.stdin) -> None:
         interactive = stdin.isatty()
