@@ -1,8 +1,9 @@
 """Telegram: python-telegram-bot's ``Application`` translating updates to core calls and Replies back.
 
 Thin by design: every command comes from ``core.registry``, every argument is validated by the core. Long
-polling by default; with ``TELEGRAM_WEBHOOK_URL`` PTB's webhook server takes the updates instead, checking the
-secret token on every request, so several processes can share one bot behind a load balancer.
+polling by default; with ``TELEGRAM_WEBHOOK_URL`` a webhook server (:mod:`bot.adapters.webhook`) takes the updates
+instead, checking the secret token of every request before reading it, so several processes can share one bot
+behind a load balancer.
 ``TELEGRAM_API_BASE_URL`` points the bot at a self-hosted Bot API server (the token is
 appended to it, as PTB's ``base_url`` does). Flood limits are PTB's own ``AIORateLimiter``.
 """
@@ -344,6 +345,7 @@ class TelegramAdapter:
             settings, rate_limit_retries=rate_limit_retries, concurrent_updates=concurrent_updates
         )
         self.messenger = TelegramMessenger(self.application.bot, network_retry_delays)
+        self._webhook: Any = None  # bot.adapters.webhook.WebhookServer in webhook mode
         self._register()
 
     # ------------------------------------------------------------ lifecycle
@@ -368,30 +370,44 @@ class TelegramAdapter:
             log.info("telegram: @%s is listening (long polling)", app.bot.username)
 
     async def _start_webhook(self) -> None:
-        """Webhook mode: PTB's server on LISTEN:PORT at the URL's path, and ``setWebhook`` with the public URL
-        and the secret. PTB answers 403 to any request without ``X-Telegram-Bot-Api-Secret-Token`` equal to
-        the secret. Several processes behind a load balancer all set the same URL; stopping one leaves the
-        webhook in place for the others."""
+        """Webhook mode: our hardened server (:mod:`bot.adapters.webhook`) on LISTEN:PORT at the URL's path, then
+        ``setWebhook`` with the public URL and the secret. A request without ``X-Telegram-Bot-Api-Secret-Token``
+        equal to the secret is refused before its body is read. Several processes behind a load balancer all set
+        the same URL; stopping one leaves the webhook in place for the others."""
+        from bot.adapters.webhook import MAX_ACTIVE, WebhookServer
+
         s = self.settings
         assert s.telegram_webhook_url and s.telegram_webhook_secret is not None
-        await self.application.updater.start_webhook(
-            listen=s.telegram_webhook_listen, port=s.telegram_webhook_port, url_path=s.webhook_path,
-            webhook_url=s.telegram_webhook_url, secret_token=s.telegram_webhook_secret.get_secret_value(),
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY], bootstrap_retries=3,
-        )
-        log.info("telegram: @%s is listening (webhook %s on %s:%d%s)", self.application.bot.username,
+        app = self.application
+        bot = app.bot
+
+        def to_update(data: dict) -> Update:
+            update = Update.de_json(data, bot)
+            bot.insert_callback_data(update)
+            return update
+
+        secret = s.telegram_webhook_secret.get_secret_value()
+        self._webhook = WebhookServer(listen=s.telegram_webhook_listen, port=s.telegram_webhook_port,
+                                      path=s.webhook_path, secret=secret, queue=app.update_queue,
+                                      to_update=to_update)
+        await self._webhook.start()
+        await self.messenger.call(bot.set_webhook, url=s.telegram_webhook_url, secret_token=secret,
+                                  allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+                                  max_connections=MAX_ACTIVE)
+        log.info("telegram: @%s is listening (webhook %s on %s:%d%s)", bot.username,
                  s.telegram_webhook_url, s.telegram_webhook_listen, s.telegram_webhook_port, s.webhook_path)
 
     async def stop_intake(self) -> None:
         """Take no new updates (polling or webhook stops); the ones being handled go on, replies still go out."""
+        if self._webhook is not None:
+            await self._webhook.stop()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
 
     async def stop(self) -> None:
+        await self.stop_intake()
         app = self.application
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
