@@ -18,8 +18,10 @@ RUN mkdir -p /app/data && chown bot:bot /app/data
 
 USER bot
 VOLUME ["/app/data"]
-# /healthz and /metrics (OPS_PORT; set it empty to turn them off); 8443: Telegram webhook mode
-ENV OPS_PORT=8080
+# /healthz and /metrics (OPS_PORT; set it empty to turn them off); 8443: Telegram webhook mode. Outside Docker
+# both listen on 127.0.0.1 by default; in the container, on its own network (publish neither to the world:
+# the ops port stays private, the webhook sits behind your TLS proxy)
+ENV OPS_PORT=8080 OPS_LISTEN=0.0.0.0 TELEGRAM_WEBHOOK_LISTEN=0.0.0.0
 EXPOSE 8080 8443
 # python -m bot healthcheck asks GET /healthz of the running bot (database, platforms, not stopping)
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["python", "-m", "bot", "healthcheck"]

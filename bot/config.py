@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+MIN_SECRET = 16  # a webhook secret anyone could guess would let them post updates as anyone
+SECRET_RULE = f"{MIN_SECRET}-256 characters from A-Z a-z 0-9 _ -"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -34,15 +37,16 @@ class Settings(BaseSettings):
     discord_shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
 
     # Telegram webhook mode (unset URL: long polling). The URL is what Telegram posts to (a load balancer
-    # in front of several processes); each process listens on LISTEN:PORT at the URL's path.
+    # in front of several processes); each process listens on LISTEN:PORT at the URL's path. The listen
+    # addresses are this machine only by default; the Docker image sets 0.0.0.0 (the container's network).
     telegram_webhook_url: str | None = None
-    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     telegram_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
     # operations: GET /healthz and /metrics on this port (unset: off)
     ops_port: int | None = Field(default=None, ge=0, le=65535)
-    ops_listen: str = "0.0.0.0"
+    ops_listen: str = "127.0.0.1"
 
     # reminders
     reminder_grace_minutes: int = Field(default=60, ge=0, le=24 * 60)
@@ -116,9 +120,11 @@ class Settings(BaseSettings):
         if info.data.get("telegram_webhook_url") is None:
             return v
         if v is None:
-            raise ValueError("required when TELEGRAM_WEBHOOK_URL is set (1-256 characters: A-Z a-z 0-9 _ -)")
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v.get_secret_value()):
-            raise ValueError("expected 1-256 characters from A-Z a-z 0-9 _ - (what Telegram accepts)")
+            raise ValueError(f"required when TELEGRAM_WEBHOOK_URL is set ({SECRET_RULE})")
+        value = v.get_secret_value()
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", value) or not MIN_SECRET <= len(value) <= 256:
+            raise ValueError(f"expected {SECRET_RULE}; got {len(value)} character(s) (e.g. "
+                             f"python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         return v
 
     @property

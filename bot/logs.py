@@ -9,16 +9,23 @@ import sys
 from collections.abc import Iterable
 
 _TELEGRAM_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{30,}")
+# the value of a webhook secret header or parameter, right or wrong (what an attacker sent is no one's business)
+_SECRET_VALUE = re.compile(r"((?:X-Telegram-Bot-Api-Secret-Token|secret_token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+",
+                           re.I)
 
 
 class RedactingFilter(logging.Filter):
+    """Every configured secret, whatever its length (the longest first, so that one containing another is
+    hidden whole), Telegram bot tokens, and any secret header's value."""
+
     def __init__(self, secrets: Iterable[str]):
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for s in self.secrets:
             text = text.replace(s, "***")
+        text = _SECRET_VALUE.sub(r"\1***", text)
         return _TELEGRAM_TOKEN.sub("***", text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -69,7 +69,9 @@ def test_dockerfile_runs_as_non_root_with_a_data_volume():
     text = (ROOT / "Dockerfile").read_text()
     assert "USER bot" in text and 'VOLUME ["/app/data"]' in text and "python:3.11-slim" in text
     assert text.index("COPY pyproject.toml") < text.index("COPY bot ")  # dependencies cached first
-    assert "COPY content ./content" in text and "ENV OPS_PORT=8080" in text
+    assert "COPY content ./content" in text and "ENV OPS_PORT=8080 " in text
+    # the container's network: the image says so; a bare machine listens on 127.0.0.1 (bot.config)
+    assert "OPS_LISTEN=0.0.0.0" in text and "TELEGRAM_WEBHOOK_LISTEN=0.0.0.0" in text
     assert 'CMD ["python", "-m", "bot", "healthcheck"]' in text and 'CMD ["python", "-m", "bot", "run"]' in text
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", "data", ".git"} <= set(ignored)  # no secrets or local data baked into the image

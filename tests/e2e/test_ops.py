@@ -176,10 +176,12 @@ def test_json_logs_are_one_object_a_line_with_secrets_redacted():
     saved = root.handlers[:], root.level
     noisy = {n: logging.getLogger(n).level for n in ("httpx", "httpcore", "aiosqlite", "alembic",
                                                      "apscheduler.executors.default")}
-    setup_logging("INFO", "json", ["webhook-secret-123"], stream=out)
+    setup_logging("INFO", "json", ["webhook-secret-123", "Zq_9k", "webhook-secret-1234"], stream=out)
     try:
         log = logging.getLogger("bot.x")
         log.info("token %s and secret %s", TOKEN, "webhook-secret-123")
+        log.info("short %s, longer %s", "Zq_9k", "webhook-secret-1234")  # any length; the longer one whole
+        log.info("headers {'X-Telegram-Bot-Api-Secret-Token': 'guess-1'} and secret_token=guess-2")
         try:
             raise ValueError("boom")
         except ValueError:
@@ -190,9 +192,11 @@ def test_json_logs_are_one_object_a_line_with_secrets_redacted():
         for name, lvl in noisy.items():
             logging.getLogger(name).setLevel(lvl)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [r["level"] for r in records] == ["INFO", "ERROR"]
+    assert [r["level"] for r in records] == ["INFO"] * 3 + ["ERROR"]
     assert records[0]["msg"] == "token *** and secret ***" and records[0]["logger"] == "bot.x"
-    assert "ValueError: boom" in records[1]["exc"]
+    assert records[1]["msg"] == "short ***, longer ***"
+    assert records[2]["msg"] == "headers {'X-Telegram-Bot-Api-Secret-Token': '***'} and secret_token=***"
+    assert "ValueError: boom" in records[3]["exc"]
 
 
 # ---------------------------------------------------------------- the shutdown sequence

@@ -84,6 +84,27 @@ async def test_a_wrong_or_missing_secret_is_rejected_and_nothing_happens(tmp_pat
         assert len(fake.shown(12)) == 1 and "Hi Bob!" in fake.shown(12)[0].text
 
 
+async def test_oversized_or_malformed_requests_with_the_secret_are_refused_and_change_nothing(tmp_path, catalog,
+                                                                                              clock):
+    async with webhook_bot(tmp_path, catalog, clock) as (fake, adapter, url):
+        head = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        async with aiohttp.ClientSession() as http:
+            big = b'{"update_id": 5, "pad": "' + b"x" * (2 << 20) + b'"}'
+            async with http.post(url, data=big, headers={**head, "Content-Type": "application/json"},
+                                 expect100=True) as resp:  # the answer to the head, the body never sent
+                assert resp.status == 413  # Telegram's updates are small; 1 MB is the most read
+            async with http.post(url, data=b"{not json", headers={**head, "Content-Type": "application/json"}) \
+                    as resp:
+                assert resp.status == 400
+            async with http.post(url, data=b"{}", headers={**head, "Content-Type": "text/plain"}) as resp:
+                assert resp.status == 415
+        cid = fake.user(13, "Cid")
+        fake.say(fake.private_chat(cid), cid, "/start")
+        assert await fake.post_webhook() == [200]  # the server goes on as before
+        await fake.wait_for(lambda: fake.shown(13))
+        assert [m.text for m in fake.shown(13)] and "Hi Cid!" in fake.shown(13)[0].text
+
+
 async def test_stopping_leaves_the_webhook_for_the_other_processes(tmp_path, catalog, clock):
     async with webhook_bot(tmp_path, catalog, clock) as (fake, adapter, url):
         await adapter.stop_intake()
@@ -97,14 +118,17 @@ def test_webhook_settings_are_validated():
     base = {"_env_file": None, "telegram_token": TOKEN}
     with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL"):
         load_settings(**base, telegram_webhook_url="https://bot.example.org/tg")
-    with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_SECRET: expected 1-256 characters") as exc:
-        load_settings(**base, telegram_webhook_url="https://bot.example.org/tg", telegram_webhook_secret="a b!c")
-    assert "a b!c" not in str(exc.value)  # the value of a secret is never shown
+    url = "https://bot.example.org/tg"
+    for bad in ("a b!c-and-more-than-16", "Zq_9k", "x" * 15, "y" * 257):  # a short one could be guessed
+        with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_SECRET: expected 16-256 characters") as exc:
+            load_settings(**base, telegram_webhook_url=url, telegram_webhook_secret=bad)
+        assert bad not in str(exc.value)  # the value of a secret is never shown
     with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_URL: expected the public URL"):
-        load_settings(**base, telegram_webhook_url="bot.example.org/tg", telegram_webhook_secret="x")
+        load_settings(**base, telegram_webhook_url="bot.example.org/tg", telegram_webhook_secret="x" * 16)
     with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_PORT"):
         load_settings(**base, telegram_webhook_port=70000)
-    s = load_settings(**base, telegram_webhook_url="https://bot.example.org", telegram_webhook_secret="abc_DEF-1")
-    assert s.webhook_path == "/" and s.telegram_webhook_port == 8443 and s.telegram_webhook_listen == "0.0.0.0"
-    assert "abc_DEF-1" in s.secrets  # redacted from the logs like the tokens
+    s = load_settings(**base, telegram_webhook_url="https://bot.example.org", telegram_webhook_secret="abc_DEF-1" * 2)
+    assert s.webhook_path == "/" and s.telegram_webhook_port == 8443
+    assert s.telegram_webhook_listen == s.ops_listen == "127.0.0.1"  # this machine only, unless told otherwise
+    assert "abc_DEF-1" * 2 in s.secrets  # redacted from the logs like the tokens
     assert load_settings(**base, telegram_webhook_url="").telegram_webhook_url is None  # empty: polling
