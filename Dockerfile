@@ -22,6 +22,8 @@ VOLUME ["/app/data"]
 # both listen on 127.0.0.1 by default; in the container, on its own network (publish neither to the world:
 # the ops port stays private, the webhook sits behind your TLS proxy)
 ENV OPS_PORT=8080 OPS_LISTEN=0.0.0.0 TELEGRAM_WEBHOOK_LISTEN=0.0.0.0
+# a PostgreSQL container may start after the bot: wait up to a minute for it, one line per retry
+ENV DATABASE_WAIT_SECONDS=60
 EXPOSE 8080 8443
 # python -m bot healthcheck asks GET /healthz of the running bot (database, platforms, not stopping)
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 CMD ["python", "-m", "bot", "healthcheck"]

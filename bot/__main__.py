@@ -17,7 +17,8 @@ log = logging.getLogger("bot")
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="ML maths study companion")
     sub = p.add_subparsers(dest="cmd")
-    sub.add_parser("run", help="run the bot: Discord/Telegram with tokens, else the console chat")
+    sub.add_parser("run", help="run the bot on Discord and/or Telegram (needs DISCORD_TOKEN or TELEGRAM_TOKEN); "
+                              "`python -m bot` alone runs it, or the console chat when no token is set")
     con = sub.add_parser("console", help="chat with the bot in this terminal")
     con.add_argument("--user", default="you", help="who you are (several learners can share a database)")
     chk = sub.add_parser("check-content", help="validate a content folder and report every problem")
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return check_content(Path(args.dir) if args.dir else settings.content_dir)
     if cmd == "backup":
         return backup(settings, args.path)
+    from bot.storage.db import DatabaseProblem, explain
     from bot.storage.lock import AlreadyRunning, lock_database
 
     lock = None
@@ -63,12 +65,15 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_healthcheck(settings))
         try:  # run and console: one process per SQLite file
             lock = lock_database(settings.database_url)
-        except AlreadyRunning as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        except OSError as exc:  # the lock file cannot be written: a read-only folder
+            raise DatabaseProblem(explain(exc, settings.database_url)) from exc
         if console_mode:
             return asyncio.run(_console(settings, getattr(args, "user", "you")))
         return asyncio.run(_run_platforms(settings))
+    except (AlreadyRunning, DatabaseProblem) as exc:  # one line: what is wrong and what to do
+        log.debug("start-up failed", exc_info=exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     finally:
@@ -91,14 +96,11 @@ def check_content(directory: Path) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    from bot.storage.db import create_engine, migrate
+    from bot.storage.db import head_revision, open_database
 
-    engine = create_engine(settings.database_url)
-    try:
-        rev = await migrate(engine)
-    finally:
-        await engine.dispose()
-    print(f"database is at revision {rev}")
+    engine = await open_database(settings.database_url, wait=settings.database_wait_seconds)
+    await engine.dispose()
+    print(f"database is at revision {head_revision()}")
     return 0
 
 

@@ -16,7 +16,7 @@ from bot.config import Settings, redact_url
 from bot.content.loader import Catalog, load_catalog
 from bot.core.ports import Clock
 from bot.core.service import Core
-from bot.storage.db import create_engine, migrate, wait_for_database
+from bot.storage.db import open_database
 from bot.storage.repo import SqlRepository
 
 log = logging.getLogger(__name__)
@@ -62,14 +62,12 @@ class App:
 
 async def build_app(settings: Settings, *, clock: Clock = system_clock, catalog: Catalog | None = None) -> App:
     catalog = catalog or load_content(settings)
+    log.info("%s", catalog.summary_line())
+    log.info("database %s", redact_url(settings.database_url))
+    engine = await open_database(settings.database_url, wait=settings.database_wait_seconds)
     from bot.practice.check import warm_up
 
     warm_up()  # sympy's one-time set-up now, not on a learner's first answer
-    log.info("%s", catalog.summary_line())
-    engine = create_engine(settings.database_url)
-    log.info("database %s", redact_url(settings.database_url))
-    await wait_for_database(engine)
-    await migrate(engine)
     repo = SqlRepository(engine)
     core = Core(catalog, repo, clock, default_timezone=settings.default_timezone)
     return App(settings, catalog, repo, core)

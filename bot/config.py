@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["plain", "json"] = "plain"
     data_dir: Path = Path("data")
+    # how long start-up waits for a PostgreSQL server that does not answer yet (the Docker image: 60)
+    database_wait_seconds: float = Field(default=5.0, ge=0, le=3600)
 
     # platform plumbing (used by the adapters)
     telegram_api_base_url: str | None = None
