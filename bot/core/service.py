@@ -407,11 +407,17 @@ def convert(core: Core, arg: Arg, text: str, usage: str) -> Any:
     if arg.kind in ("text", "word"):
         return text
     if arg.kind == "int":
-        if not re.fullmatch(r"[+-]?\d{1,6}", text):
-            raise UsageError(f"{arg.name} must be a whole number. {usage}")
+        if arg.min is not None and arg.max is not None:
+            allowed = f" from {arg.min} to {arg.max}"
+        elif arg.min is not None or arg.max is not None:
+            allowed = f" of at least {arg.min}" if arg.min is not None else f" of at most {arg.max}"
+        else:
+            allowed = ""
+        if not re.fullmatch(r"[+-]?\d+", text):  # its length is bounded by MAX_ARG_CHARS
+            raise UsageError(f"{arg.name} must be a whole number{allowed}. {usage}")
         n = int(text)
         if (arg.min is not None and n < arg.min) or (arg.max is not None and n > arg.max):
-            raise UsageError(f"{arg.name} must be between {arg.min} and {arg.max}. {usage}")
+            raise UsageError(f"{arg.name} must be a whole number{allowed}; {esc(text)} is not. {usage}")
         return n
     if arg.kind == "choice":
         low = text.lower()

@@ -140,7 +140,12 @@ async def test_start_by_name_or_position_and_refusals_change_nothing(core, repo,
         (ORG, "/challenge start all 3 19:00"): "already running here",
         (person("100", "-1003", admin=True), "/challenge start more 7 19:00"): "at most 6 days",
         (person("100", "-1003", admin=True), "/challenge start all 3"): "give its days and time",
-        (person("100", "-1003", admin=True), "/challenge start all 61 19:00"): "between 1 and 60",
+        (person("100", "-1003", admin=True), "/challenge start all 61 19:00"): "days must be a whole number from 1 "
+                                                                               "to 60; 61 is not.",
+        (person("100", "-1003", admin=True), "/challenge start days:1000000000 time:19:00"):
+            "days must be a whole number from 1 to 60; 1000000000 is not.",
+        (person("100", "-1003", admin=True), "/challenge start all 1e9 19:00"):
+            "days must be a whole number from 1 to 60. Usage",
         (person("100", "-1003", admin=True), "/challenge start nope 3 19:00"): "don't know a topic",
         (Actor("telegram", "100", "Olga", chat_id="100", is_admin=True), "/challenge start all 3 19:00"):
             "works in a server channel or a group",

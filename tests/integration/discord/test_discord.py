@@ -81,7 +81,7 @@ async def test_admin_commands_need_manage_server_by_default_and_at_run_time(fake
     assert not msg.ephemeral and msg.text == "Posted a level 2 proof challenge."
     # Discord enforces the range in its client; what else arrives still gets the core's usage reply.
     msg = only(await run(fake, adapter, fake.olga, "post_challenge", level=9))
-    assert "level must be between 1 and 3" in msg.text and "Usage" in msg.text
+    assert "level must be a whole number from 1 to 3; 9 is not." in msg.text and "Usage" in msg.text
 
 
 async def test_dev_guild_gets_the_commands_instantly(fake, start_bot):
