@@ -519,9 +519,13 @@ class TelegramAdapter:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error
-        log.error("telegram: handling an update failed: %s: %s", type(err).__name__, err, exc_info=err)
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None or isinstance(err, Forbidden):
+        if isinstance(err, Forbidden) or isinstance(err, BadRequest) and _UNREACHABLE.search(str(err)):
+            # blocked, kicked, never started: expected, and nothing to tell them (they cannot be told)
+            log.info("telegram: chat %s cannot be messaged (%s)", chat.id if chat else "?", err)
+            return
+        log.error("telegram: handling an update failed: %s: %s", type(err).__name__, err, exc_info=err)
+        if chat is None:
             return
         try:
             await self.application.bot.send_message(chat.id, SORRY)

@@ -315,6 +315,24 @@ async def test_reminders_arrive_and_a_blocked_learner_is_marked_unreachable(bot,
     assert bot.fake.shown(ann.id)[before:] == []
 
 
+async def test_a_person_who_blocked_the_bot_is_one_info_line_not_an_error(bot, caplog):
+    """Their message still arrives (they blocked the bot a moment after sending it, or a button press was on its
+    way): the reply cannot go out, which is expected, not a failure of ours. (Their reminders turn off when the
+    next one finds them blocked: test_reminders_arrive_and_a_blocked_learner_is_marked_unreachable.)"""
+    caplog.set_level(logging.DEBUG)
+    ann = bot.person(27, "Ann")
+    await ann.say("/start")
+    bot.fake.block(ann.id)
+    for _ in range(2):  # every try the same
+        assert await ann.say("/progress") == []
+    ours = [r for r in caplog.records if r.name.startswith("bot")]
+    assert not [r for r in ours if r.levelno >= logging.WARNING or r.exc_info], \
+        [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
+    blocked = [r.getMessage() for r in ours if "blocked" in r.getMessage()]
+    assert len(blocked) == 2 and all("\n" not in m for m in blocked), blocked
+    assert blocked[0] == f"telegram: chat {ann.id} cannot be messaged (Forbidden: bot was blocked by the user)"
+
+
 async def test_polling_pauses_before_the_next_get_updates_only_while_busy():
     """A busy bot takes its updates in batches; a quiet one asks again at once (no added wait for a person)."""
     from bot.adapters.telegram import BUSY, PacedPolling, build_application
