@@ -105,6 +105,38 @@ async def test_oversized_or_malformed_requests_with_the_secret_are_refused_and_c
         assert [m.text for m in fake.shown(13)] and "Hi Cid!" in fake.shown(13)[0].text
 
 
+async def test_requests_being_read_at_once_are_bounded(tmp_path, catalog, clock):
+    """Bodies that trickle in hold a place each; past MAX_ACTIVE the next is told to come back (503), and once
+    they finish the server takes requests again."""
+    from bot.adapters.webhook import MAX_ACTIVE
+
+    async with webhook_bot(tmp_path, catalog, clock) as (fake, adapter, url):
+        port, path = int(url.split(":")[2].split("/")[0]), "/telegram/hook"
+        body = b'{"update_id": 99}'
+        head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"X-Telegram-Bot-Api-Secret-Token: {SECRET}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        slow = []
+        for _ in range(MAX_ACTIVE):  # heads sent, bodies held back
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(head)
+            await writer.drain()
+            slow.append((reader, writer))
+        await asyncio.sleep(0.3)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(head + body)
+        assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 503")
+        writer.close()
+        for _, writer in slow:  # the bodies arrive: each is read and answered
+            writer.write(body)
+        for reader, writer in slow:
+            assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"HTTP/1.1 200")
+            writer.close()
+        dan = fake.user(14, "Dan")
+        fake.say(fake.private_chat(dan), dan, "/start")
+        assert await fake.post_webhook() == [200]
+        await fake.wait_for(lambda: fake.shown(14))
+
+
 async def test_stopping_leaves_the_webhook_for_the_other_processes(tmp_path, catalog, clock):
     async with webhook_bot(tmp_path, catalog, clock) as (fake, adapter, url):
         await adapter.stop_intake()
