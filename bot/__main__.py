@@ -128,7 +128,8 @@ async def _healthcheck(settings: Settings) -> int:
 
     engine = create_engine(settings.database_url)
     try:
-        rev = await current_revision(engine)
+        async with asyncio.timeout(8):  # within a container runtime's 10 s healthcheck timeout
+            rev = await current_revision(engine)
     except Exception as exc:
         print(f"unhealthy: the database does not answer: {type(exc).__name__}", file=sys.stderr)
         return 1

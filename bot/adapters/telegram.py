@@ -520,7 +520,7 @@ class TelegramAdapter:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error
         chat = update.effective_chat if isinstance(update, Update) else None
-        if isinstance(err, Forbidden) or isinstance(err, BadRequest) and _UNREACHABLE.search(str(err)):
+        if isinstance(err, Forbidden) or (isinstance(err, BadRequest) and _UNREACHABLE.search(str(err))):
             # blocked, kicked, never started: expected, and nothing to tell them (they cannot be told)
             log.info("telegram: chat %s cannot be messaged (%s)", chat.id if chat else "?", err)
             return

@@ -21,6 +21,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 from typing import Any
 
 import tornado.web
@@ -65,7 +66,6 @@ class _UpdateHandler(tornado.web.RequestHandler):
         try:
             self._check_head()
         except _Refused as no:
-            self.server.refused += 1
             log.debug("webhook: %d %s (from %s)", no.status, no.reason, self.request.remote_ip)
             self.set_status(no.status)
             for name, value in no.headers.items():
@@ -138,7 +138,7 @@ class _UpdateHandler(tornado.web.RequestHandler):
 
 class _Application(tornado.web.Application):
     def log_request(self, handler: tornado.web.RequestHandler) -> None:
-        """No access log: the requests are Telegram's, and refused ones are counted instead."""
+        """No access log: the requests are Telegram's (refused ones are logged at DEBUG, without their headers)."""
 
 
 class _BoundedServer(HTTPServer):
@@ -161,8 +161,7 @@ class WebhookServer:
         self.queue = queue
         self.to_update = to_update
         self.active = 0
-        self.refused = 0
-        app = _Application([(rf"{self.path}/?", _UpdateHandler, {"server": self})])
+        app = _Application([(rf"{re.escape(self.path)}/?", _UpdateHandler, {"server": self})])
         self._http = _BoundedServer(app, max_header_size=MAX_HEAD, max_body_size=MAX_BODY,
                                     max_buffer_size=4 * MAX_BODY, idle_connection_timeout=HEAD_SECONDS,
                                     body_timeout=BODY_SECONDS)

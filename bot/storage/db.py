@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,9 @@ async def wait_for_database(engine: AsyncEngine, within: float = 60.0) -> None:
 # ---------------------------------------------------------------- start-up problems, one line each
 
 
+_DETAILS = "LOG_LEVEL=DEBUG python -m bot migrate shows the details"
+
+
 class DatabaseProblem(Exception):
     """The database cannot be used; the message is one line naming the problem and what to do."""
 
@@ -227,13 +231,13 @@ def explain(exc: BaseException, url: str, *, waited: float | None = None) -> str
             return (f"cannot write the database {path} in {path.parent.resolve()} (permission denied or a read-only "
                     f"disk): make that folder and its files writable for this user (uid {_uid()}), or point "
                     f"DATABASE_URL elsewhere")
-        return f"the database {path} cannot be opened: {_first(chain)}"
+        return f"the database {path} cannot be opened: {_first(chain)} ({_DETAILS})"
     server, db, user = _server(u), u.database or "", u.username or ""
     if "InvalidCatalogNameError" in names or f'database "{db}" does not exist' in text:
         return (f"PostgreSQL at {server} has no database {db!r}: create it (createdb -h {u.host or 'localhost'} "
                 f"{db}), or fix DATABASE_URL")
     if names & {"InvalidPasswordError", "InvalidAuthorizationSpecificationError"} \
-            or "authentication failed" in text or "role" in text and "does not exist" in text:
+            or "authentication failed" in text or ("role" in text and "does not exist" in text):
         return f"PostgreSQL at {server} refused user {user!r}: check the user and password in DATABASE_URL"
     if names & {"ConnectionRefusedError", "TimeoutError", "gaierror", "OSError", "ConnectionError",
                 "CannotConnectNowError", "ConnectionDoesNotExistError"}:
@@ -241,7 +245,7 @@ def explain(exc: BaseException, url: str, *, waited: float | None = None) -> str
         return (f"PostgreSQL at {server} does not answer{waited_for} ({_first(chain)}): is the server running, "
                 f"and is DATABASE_URL right? To wait longer for a server that is starting, set "
                 f"DATABASE_WAIT_SECONDS")
-    return f"the database at {server} cannot be used: {_first(chain)}"
+    return f"the database at {server} cannot be used: {_first(chain)} ({_DETAILS})"
 
 
 def _first(chain: list[BaseException], prefer: str = "") -> str:
@@ -252,6 +256,4 @@ def _first(chain: list[BaseException], prefer: str = "") -> str:
 
 
 def _uid() -> str:
-    import os
-
     return str(os.getuid()) if hasattr(os, "getuid") else "?"

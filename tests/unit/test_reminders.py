@@ -231,7 +231,7 @@ async def test_bad_reminder_input_changes_nothing(core, repo):
         "/timezone berlin": "Did you mean `Europe/Berlin`",  # a city alone is a suggestion, not a guess
         "/pause 3": "Reminders are off, so there is nothing to pause",
         "/timezone Europe/Berln": "Europe/Berlin",
-        "/pause -1": "between 0 and 60",
+        "/pause -1": "days must be a whole number from 0 to 60; -1 is not.",
         "/pause lots": "whole number",
         "/remind 07:00 UTC loud": "skip, nice",
     }.items():
