@@ -76,6 +76,14 @@ _UNREACHABLE = re.compile(
     r"|have no rights to send|chat_write_forbidden|bot was kicked|user is deactivated",
     re.I,
 )
+
+
+def unreachable(exc: TelegramError) -> bool:
+    """Telegram's answer means "this chat cannot be messaged" (blocked, kicked, never started), not that the bot
+    sent something wrong."""
+    return isinstance(exc, Forbidden) or (isinstance(exc, BadRequest) and bool(_UNREACHABLE.search(str(exc))))
+
+
 _TAG = re.compile(r"<[^>]*>")
 
 Send = Callable[..., Awaitable[Any]]
@@ -167,10 +175,8 @@ class TelegramMessenger:
             except ChatMigrated as exc:  # a group became a supergroup: its id changed
                 log.warning("telegram: chat %s moved to %s; sending there", chat_id, exc.new_chat_id)
                 await self.deliver(exc.new_chat_id, reply)
-        except Forbidden as exc:
-            raise Unreachable(str(exc)) from exc
-        except BadRequest as exc:
-            if _UNREACHABLE.search(str(exc)):
+        except (Forbidden, BadRequest) as exc:
+            if unreachable(exc):
                 raise Unreachable(str(exc)) from exc
             raise
         except RetryAfter as exc:
@@ -520,7 +526,7 @@ class TelegramAdapter:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         err = context.error
         chat = update.effective_chat if isinstance(update, Update) else None
-        if isinstance(err, Forbidden) or (isinstance(err, BadRequest) and _UNREACHABLE.search(str(err))):
+        if isinstance(err, TelegramError) and unreachable(err):
             # blocked, kicked, never started: expected, and nothing to tell them (they cannot be told)
             log.info("telegram: chat %s cannot be messaged (%s)", chat.id if chat else "?", err)
             return

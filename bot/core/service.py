@@ -417,7 +417,8 @@ def convert(core: Core, arg: Arg, text: str, usage: str) -> Any:
             raise UsageError(f"{arg.name} must be a whole number{allowed}. {usage}")
         n = int(text)
         if (arg.min is not None and n < arg.min) or (arg.max is not None and n > arg.max):
-            raise UsageError(f"{arg.name} must be a whole number{allowed}; {esc(text)} is not. {usage}")
+            given = f"; {esc(text)} is not" if len(text) <= 12 else ""
+            raise UsageError(f"{arg.name} must be a whole number{allowed}{given}. {usage}")
         return n
     if arg.kind == "choice":
         low = text.lower()
