@@ -33,8 +33,7 @@ from bot.storage.repo import SqlRepository
 from bot.storage.tables import learners
 from tests.support import FIXTURE_CONTENT, ROOT, free_port
 from tests.support.fake_telegram import FakeTelegram
-
-TOKEN = "123456789:AAH-fake-token-for-tests-0123456789abcdef"
+from tests.support.telegram import TOKEN, bot_process
 
 
 async def get(url: str, method: str = "GET") -> tuple[int, str, str]:
@@ -255,13 +254,8 @@ async def test_sigterm_finishes_the_reply_in_flight_and_exits_0_within_10s(tmp_p
     fake = FakeTelegram(TOKEN)
     await fake.start()
     port = free_port()
-    env = {**os.environ, "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "DISCORD_TOKEN": "",
-           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}", "CONTENT_DIR": str(FIXTURE_CONTENT),
-           "LOG_FORMAT": "json", "OPS_PORT": str(port), "OPS_LISTEN": "127.0.0.1"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await bot_process(fake, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}", LOG_FORMAT="json",
+                             OPS_PORT=str(port), OPS_LISTEN="127.0.0.1")
     try:
         await fake.wait_for(lambda: fake.calls_of("getUpdates"), within=60)
         for _ in range(200):

@@ -4,16 +4,14 @@ processes on PostgreSQL behind a (simulated) load balancer, against the fake Bot
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 
 import pytest
 
-from tests.support import FIXTURE_CONTENT, free_port
+from tests.support import free_port
 from tests.support.fake_telegram import FakeTelegram
 from tests.support.pg import fresh_pg_url
-from tests.support.telegram import TOKEN
+from tests.support.telegram import TOKEN, bot_process
 
 SECRET = "s3cret_Token-for-the-webhook"
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
@@ -22,13 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:Deprec
 async def test_python_m_bot_run_starts_telegram_when_the_token_is_set(tmp_path):
     fake = FakeTelegram(TOKEN)
     await fake.start()
-    env = {**os.environ, "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "DISCORD_TOKEN": "",
-           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}", "CONTENT_DIR": str(FIXTURE_CONTENT),
-           "LOG_LEVEL": "DEBUG"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await bot_process(fake, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}", LOG_LEVEL="DEBUG")
     try:
         await fake.wait_for(lambda: fake.calls_of("getUpdates") and "default" in fake.commands, within=60)
         zoe = fake.user(61, "Zoe")
@@ -59,13 +51,9 @@ async def _behind_a_balancer(tmp_path, url: str) -> None:
     procs = []
     try:
         for port in ports:
-            env = {**os.environ, "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "DISCORD_TOKEN": "",
-                   "DATABASE_URL": url, "CONTENT_DIR": str(FIXTURE_CONTENT), "TELEGRAM_WEBHOOK_URL": public,
-                   "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_WEBHOOK_PORT": str(port),
-                   "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1"}
-            procs.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE))
+            procs.append(await bot_process(fake, tmp_path, url, TELEGRAM_WEBHOOK_URL=public,
+                                           TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_WEBHOOK_PORT=str(port),
+                                           TELEGRAM_WEBHOOK_LISTEN="127.0.0.1"))
         await fake.wait_for(lambda: len(fake.calls_of("setWebhook")) == 2, within=60)
         await _until_listening(ports)
         assert fake.webhook["url"] == public and fake.calls_of("getUpdates") == []

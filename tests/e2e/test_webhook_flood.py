@@ -5,16 +5,14 @@ and Telegram's real updates are answered meanwhile. Raw sockets, as an attacker 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import FIXTURE_CONTENT, free_port
+from tests.support import free_port
 from tests.support.fake_telegram import FakeTelegram
-from tests.support.telegram import TOKEN
+from tests.support.telegram import TOKEN, bot_process
 
 SECRET = "flood-test_secret-0123456789"
 BODY = 50 * 1024 * 1024
@@ -58,13 +56,10 @@ async def test_ten_50mb_bodies_without_the_secret_cost_no_memory_and_updates_go_
     fake = FakeTelegram(TOKEN)
     await fake.start()
     port = free_port()
-    env = {**os.environ, "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "DISCORD_TOKEN": "",
-           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'flood.sqlite3'}", "CONTENT_DIR": str(FIXTURE_CONTENT),
-           "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/hook", "TELEGRAM_WEBHOOK_SECRET": SECRET,
-           "TELEGRAM_WEBHOOK_PORT": str(port), "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1", "OPS_PORT": "",
-           "LOG_LEVEL": "DEBUG"}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    proc = await bot_process(fake, tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'flood.sqlite3'}",
+                             TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook", TELEGRAM_WEBHOOK_SECRET=SECRET,
+                             TELEGRAM_WEBHOOK_PORT=str(port), TELEGRAM_WEBHOOK_LISTEN="127.0.0.1", OPS_PORT="",
+                             LOG_LEVEL="DEBUG")
     try:
         await fake.wait_for(lambda: fake.calls_of("setWebhook"), within=60)
         people = [fake.user(300 + i, f"U{i}") for i in range(3)]

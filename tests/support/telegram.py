@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from typing import Any
 
 from telegram import Update
@@ -19,6 +21,7 @@ from bot.config import Settings
 from bot.core.service import Core
 from bot.storage.db import create_engine, migrate
 from bot.storage.repo import SqlRepository
+from tests.support import FIXTURE_CONTENT
 from tests.support.fake_telegram import FakeTelegram, Shown
 
 TOKEN = "123456789:AAH-fake-token-for-tests-0123456789abcdef"
@@ -106,3 +109,12 @@ async def running(tmp_path, catalog, clock, registry=None, **options: Any):
         await fake.stop()
         await engine.dispose()
     assert not fake.unanswered_callbacks, "every button press is answered"
+
+
+async def bot_process(fake: FakeTelegram, cwd, database_url: str, **env: str) -> asyncio.subprocess.Process:
+    """A real ``python -m bot run`` on Telegram, against ``fake``, on the fixture curriculum; ``env`` adds or
+    overrides settings (``TELEGRAM_WEBHOOK_URL=...``, ``OPS_PORT=...``). Its stdout and stderr are piped."""
+    settings = {**os.environ, "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": fake.base_url, "DISCORD_TOKEN": "",
+                "DATABASE_URL": database_url, "CONTENT_DIR": str(FIXTURE_CONTENT), **env}
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", cwd=cwd, env=settings,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
