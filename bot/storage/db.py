@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import functools
 import logging
 import os
 from pathlib import Path
@@ -90,7 +91,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
 
 
-def known_revisions() -> set[str]:
+def known_revisions() -> frozenset[str]:
     """Every revision in migrations/versions."""
     return _revisions()[0]
 
@@ -102,11 +103,12 @@ def head_revision() -> str:
     heads = revisions - parents
     if len(heads) > 1:
         raise RuntimeError(f"the migrations have several heads: {', '.join(sorted(heads))}")
-    return heads.pop() if heads else ""
+    return next(iter(heads), "")
 
 
-def _revisions() -> tuple[set[str], set[str]]:
-    """The revisions of the migration scripts, and those some script names as its down_revision."""
+@functools.cache
+def _revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """The revisions of the migration scripts, and those some script names as its down_revision (read once)."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
@@ -115,7 +117,7 @@ def _revisions() -> tuple[set[str], set[str]]:
             revisions.add(found["revision"])
             down = found.get("down_revision")
             parents.update([down] if isinstance(down, str) else down or ())
-    return revisions, parents
+    return frozenset(revisions), frozenset(parents)
 
 
 def _revision_ids(path: Path) -> dict[str, Any]:
