@@ -39,10 +39,17 @@ def formula_problems(prompt) -> list[str]:
 
 
 def content_checks() -> list:
-    """The per-prompt checks check-content runs: the answer checker and formula rendering."""
+    """The per-prompt checks check-content runs: the answer checker and formula rendering; a template's on
+    instances it draws (:func:`bot.practice.template.sample_problems`)."""
     from bot.practice.check import validate_prompt
+    from bot.practice.template import sample_problems
 
-    return [validate_prompt, formula_problems]
+    def check(prompt) -> list[str]:
+        if prompt.params:
+            return sample_problems(prompt, [validate_prompt], [formula_problems])
+        return validate_prompt(prompt) + formula_problems(prompt)
+
+    return [check]
 
 
 def load_content(settings: Settings, *, full_check: bool = False) -> Catalog:

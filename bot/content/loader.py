@@ -95,10 +95,14 @@ class Catalog:
     def prompt_count(self) -> int:
         return len(self.prompt_by_id)
 
+    @property
+    def template_count(self) -> int:
+        return sum(1 for p in self.prompt_by_id.values() if p.params)
+
     def summary_line(self) -> str:
         return (
             f"content: {len(self.topics)} topics, {len(self.units)} units, "
-            f"{self.prompt_count} prompts, {self.resource_count} resources"
+            f"{self.prompt_count} prompts ({self.template_count} templates), {self.resource_count} resources"
         )
 
     def find_topic(self, name: str) -> Topic | None:

@@ -82,7 +82,7 @@ class Answer(Frozen):
                 raise ValueError("a choice answer needs 2 to 6 options")
             if len(set(self.options)) != len(self.options):
                 raise ValueError("choice options must differ")
-            if self.value not in self.options:
+            if self.value not in self.options and "{@" not in self.value:  # a template's: checked when drawn
                 raise ValueError(f"choice value {self.value!r} is not one of the options")
         elif self.options:
             raise ValueError("only choice answers have options")
@@ -104,6 +104,45 @@ class Prompt(Frozen):
     hints: tuple[str, ...] = Field(min_length=1)
     solution: str = Field(min_length=5, max_length=2500)
     mistakes: tuple[Mistake, ...] = ()
+    # A template (:mod:`bot.practice.template`): what to draw, what follows from it, what must hold
+    params: tuple[tuple[str, str], ...] = ()
+    let: tuple[tuple[str, str], ...] = ()
+    where: tuple[str, ...] = ()
+    symbols: tuple[str, ...] = ()  # free variables its maths shows (default: the answer's vars)
+    integers: bool | None = None  # every value shown is a whole number (default: when the parameters are)
+
+    @field_validator("params", "let", mode="before")
+    @classmethod
+    def _pairs(cls, v: object) -> object:
+        if isinstance(v, dict):
+            return [(str(k), str(x)) for k, x in v.items()]
+        return v
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _lines(cls, v: object) -> object:
+        return [v] if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _template(self) -> Prompt:
+        if not self.params:
+            if self.let or self.where or self.symbols or self.integers is not None:
+                raise ValueError("let, where, symbols and integers belong to a template: declare its params")
+            if "{@" in self.text():
+                raise ValueError("a {@...@} placeholder needs params to fill it in")
+            return self
+        from bot.practice.template import check_template
+
+        problem = check_template(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+    def text(self) -> str:
+        """Every text of the prompt, for a search (placeholders, formulas)."""
+        a = self.answer
+        return "\n".join((self.question, *self.hints, self.solution, a.value, *a.options,
+                          *(f"{m.answer}\n{m.hint}" for m in self.mistakes)))
 
     @field_validator("mistakes", mode="before")
     @classmethod

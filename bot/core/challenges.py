@@ -42,8 +42,9 @@ from bot.core.model import Button, Reply
 from bot.core.ports import AnswerRecord, Destination, Messenger, RateLimited, Unreachable
 from bot.core.reminders import DEFAULT_RATES, RateLimiter, local_instant, next_instant, parse_hhmm
 from bot.core.service import UsageError, zone
-from bot.practice import srs
+from bot.practice import srs, template
 from bot.practice.check import check_prompt, example_for
+from bot.practice.template import Instance
 
 if TYPE_CHECKING:
     from bot.content.loader import Catalog
@@ -429,7 +430,14 @@ def announcement(catalog: Catalog, ch: Challenge) -> Reply:
     return Reply(text, buttons=(_board_buttons(ch),), private=False)
 
 
+def posted(prompt: Prompt, ch: Challenge, day: int) -> Instance:
+    """A day's prompt as posted: everyone in the chat gets the same numbers of a template (seeded by the
+    challenge and the day), so the leaderboard stays fair."""
+    return template.instance(prompt, None, "challenge", ch.id, day)
+
+
 def post_reply(catalog: Catalog, ch: Challenge, day: int, prompt: Prompt, closes_at: datetime) -> Reply:
+    prompt = posted(prompt, ch, day).prompt
     if ch.kind == CHALLENGE:
         head = f"📅 **Day {day} of {ch.days}** · {esc(topic_title(catalog, ch.topic))} challenge"
     else:
@@ -685,6 +693,8 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
     prompt = ctx.catalog.prompt_by_id.get(post.prompt_id)
     if prompt is None:
         raise UsageError("That prompt no longer exists.")
+    asked = posted(prompt, ch, day)
+    prompt = asked.prompt
     verdict = check_prompt(prompt, text)
     if not verdict.counts:  # unreadable, or not in the form asked for: not the one answer that counts
         return Reply(verdict.feedback or f"I couldn't read that: {example_for(prompt.answer)}.")
@@ -695,7 +705,7 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
     rec = AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=verdict.right,
         hinted=False, revealed=False, answer=text, source="challenge", study_day=studied,
-        card=card, card_due=due, complete_unit=False, study_until=until,
+        card=card, card_due=due, complete_unit=False, study_until=until, params=asked.stored,
     )
     ms = max(0, int((ctx.now - post.posted_at).total_seconds() * 1000))
     if not await ctx.repo.record_challenge_answer(ch.id, day, rec, ms):
@@ -841,7 +851,7 @@ async def press_choice(ctx: Ctx, arg: str) -> Reply:
     prompt = ctx.catalog.prompt_by_id.get(post.prompt_id) if post else None
     if prompt is None or not index.isdecimal() or int(index) >= len(prompt.answer.options):
         raise UsageError("That button has expired.")
-    return await answer_post(ctx, ch, day, prompt.answer.options[int(index)])
+    return await answer_post(ctx, ch, day, posted(prompt, ch, day).prompt.answer.options[int(index)])
 
 
 async def press_answer(ctx: Ctx, arg: str) -> Reply:

@@ -15,6 +15,7 @@ from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, ReviewFo
 from bot.core.ports import Learner
 from bot.core.registry import Arg, Registry
 from bot.core.service import NEXT_BUTTON, Ctx, UsageError, resolve_zone, zone
+from bot.practice import template
 
 STREAK_WINDOW_DAYS = 400
 CONFIRM_FOR = timedelta(minutes=5)  # how long a destructive confirm's button works
@@ -337,7 +338,8 @@ async def open_daily(ctx: Ctx) -> Reply:
         prompt = reminders.choose_daily(ctx.catalog, learner, lc)
         if prompt is None:
             raise UsageError("There is no prompt for today. Type /next to carry on.")
-        await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id)], ctx.now)
+        drawn = template.instance(prompt, None, *learning.daily_seed(learner.id, today))
+        await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id, drawn.stored)], ctx.now)
     if learner.open_prompt == prompt.id:
         return learning.open_question_reply(ctx.catalog, learner, prompt)
     had = await learning.daily_answered(ctx, learner, prompt.id)
@@ -431,7 +433,7 @@ async def _choice(ctx: Ctx, arg: str) -> list[Reply]:
     prompt = ctx.catalog.prompt_by_id.get(prompt_id)
     if prompt is None or not index.isdecimal() or int(index) >= len(prompt.answer.options):
         raise UsageError("That button has expired. Type /next to carry on.")
-    return await learning.answer(ctx, prompt.answer.options[int(index)], prompt_id)
+    return await learning.choose(ctx, prompt_id, int(index))
 
 
 async def _hint(ctx: Ctx, arg: str) -> Reply:

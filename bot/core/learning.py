@@ -13,8 +13,8 @@ units rather than drilling one. When each review comes due is :mod:`bot.practice
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.content.model import Prompt, Unit
@@ -22,8 +22,9 @@ from bot.core.markup import esc
 from bot.core.model import Button, Reply
 from bot.core.ports import AnswerRecord, LastAttempt, Learner, PromptStats, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError, zone
-from bot.practice import srs
+from bot.practice import srs, template
 from bot.practice.check import answer_latex, check_prompt, chosen_option, example_for
+from bot.practice.template import Instance
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -226,8 +227,21 @@ def grading_reply(prompt: Prompt, head: str = "") -> Reply:
                                  Button("I missed it ✗", f"g:{prompt.id}:0", "danger")),), math=True)
 
 
+def daily_seed(learner_id: int, day: date) -> tuple[object, ...]:
+    """Today's prompt is drawn once a day for each learner: the reminder, /daily and its buttons show the same
+    numbers."""
+    return (learner_id, "daily", day.isoformat())
+
+
+def as_asked(prompt: Prompt, learner: Learner) -> Instance:
+    """The learner's open question as it was asked: a template's parameters are stored when it opens (one
+    opened before they were is drawn again from when it opened)."""
+    return template.instance(prompt, learner.open_params, learner.id, learner.open_at)
+
+
 def open_question_reply(catalog: Catalog, learner: Learner, prompt: Prompt) -> Reply:
     """The learner's open question as it stands: its tries so far, or a self-graded one's grading buttons."""
+    prompt = as_asked(prompt, learner).prompt
     if prompt.answer.kind == "self" and learner.open_revealed:
         return grading_reply(prompt, f"_This question waits for your grade:_\n\n{prompt.question.strip()}")
     return question_reply(catalog, prompt, learner.open_source or "practice", again=True, tried=learner.tried,
@@ -276,12 +290,15 @@ def _prefixed(reply: Reply, intro: str) -> Reply:
 
 
 async def open_prompt(ctx: Ctx, prompt: Prompt, source: str) -> Reply:
+    """Open ``prompt`` as the learner's question; a template draws fresh numbers (today's prompt: the day's)."""
     learner = await ctx.learner()
+    key = daily_seed(learner.id, ctx.local_date(learner)) if source == "daily" else (learner.id, ctx.now.isoformat())
+    drawn = template.instance(prompt, None, *key)
     await ctx.repo.update_learner(
         learner.id, open_prompt=prompt.id, open_source=source, open_hints=0, open_revealed=False,
-        open_at=ctx.now, lesson_unit=None, open_tried="",
+        open_at=ctx.now, lesson_unit=None, open_tried="", open_params=drawn.stored,
     )
-    return question_reply(ctx.catalog, prompt, source)
+    return question_reply(ctx.catalog, drawn.prompt, source)
 
 
 # ---------------------------------------------------------------- lessons
@@ -333,7 +350,8 @@ async def open_question(ctx: Ctx, prompt_id: str | None = None) -> tuple[Learner
         raise await closed_question(ctx, learner, prompt_id)
     if not learner.open_prompt or learner.open_prompt not in ctx.catalog.prompt_by_id:
         raise await closed_question(ctx, learner, None)
-    return learner, ctx.catalog.prompt_by_id[learner.open_prompt]
+    asked = as_asked(ctx.catalog.prompt_by_id[learner.open_prompt], learner)
+    return replace(learner, open_params=asked.stored), asked.prompt
 
 
 JUST_NOW = timedelta(minutes=10)  # an answer typed this soon after the last one closed is taken as meant for it
@@ -353,7 +371,8 @@ async def typed_after_close(ctx: Ctx, learner: Learner, text: str) -> UsageError
     prompt = ctx.catalog.prompt_by_id.get(last.prompt_id) if last is not None else None
     if last is None or prompt is None or ctx.now - last.at > JUST_NOW or prompt.answer.kind == "self":
         return None
-    return _closed(last, ctx, None) if check_prompt(prompt, text).counts else None
+    asked = template.instance(prompt, last.params, learner.id, last.at).prompt
+    return _closed(last, ctx, None) if check_prompt(asked, text).counts else None
 
 
 def _closed(last: LastAttempt | None, ctx: Ctx, prompt_id: str | None) -> UsageError:
@@ -384,10 +403,22 @@ async def daily_answered(ctx: Ctx, learner: Learner, prompt_id: str) -> str:
     return f"☀️ You {how}. One answer a day counts; a new prompt comes tomorrow. Type /next to keep learning."
 
 
+async def choose(ctx: Ctx, prompt_id: str, index: int) -> list[Reply]:
+    """A choice question's option pressed (its number: a template's options are the ones it was asked with)."""
+    learner, prompt = await open_question(ctx, prompt_id)
+    if not 0 <= index < len(prompt.answer.options):
+        raise UsageError("That button has expired. Type /next to carry on.")
+    return await _answer(ctx, learner, prompt, prompt.answer.options[index])
+
+
 async def answer(ctx: Ctx, text: str, prompt_id: str | None = None) -> list[Reply]:
     """An answer to the open question: right closes it; wrong keeps it open for another try, up to
     ``MAX_TRIES`` wrong tries; unreadable is never a try."""
     learner, prompt = await open_question(ctx, prompt_id)
+    return await _answer(ctx, learner, prompt, text)
+
+
+async def _answer(ctx: Ctx, learner: Learner, prompt: Prompt, text: str) -> list[Reply]:
     if prompt.answer.kind == "self":
         if learner.open_revealed:
             return [grading_reply(prompt, "This one is self-graded: compare with the solution, then grade yourself.")]
@@ -446,7 +477,7 @@ async def _wrong_try(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, feed
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=False,
         hinted=learner.open_hints > 0, revealed=False, answer=text, source=learner.open_source or "practice",
         study_day=day, card=None, card_due=None, complete_unit=False,
-        keep_open={"open_tried": "\n".join(tried), "open_hints": hints}, study_until=until,
+        keep_open={"open_tried": "\n".join(tried), "open_hints": hints}, study_until=until, params=learner.open_params,
     ))
     return [Reply("\n".join(lines), buttons=(*options, tools), math=True,
                   expects_answer=prompt.answer.kind != "choice")]
@@ -485,7 +516,7 @@ async def _record(
     await ctx.repo.record_answer(AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit.id, at=ctx.now, correct=correct,
         hinted=hinted, revealed=revealed, answer=text, source=source, study_day=day,
-        card=card, card_due=due, complete_unit=complete, study_until=until,
+        card=card, card_due=due, complete_unit=complete, study_until=until, params=learner.open_params,
     ))
     back = comes_back(ctx, learner, due)
     if last_try:
@@ -585,6 +616,6 @@ async def skip_prompt(ctx: Ctx, prompt_id: str) -> Reply:
     await ctx.repo.record_answer(AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit_id, at=ctx.now, correct=False, hinted=False,
         revealed=False, answer="", source="skip", study_day=None, card=card, card_due=due,
-        complete_unit=False,
+        complete_unit=False, params=learner.open_params,
     ))
     return await next_step(ctx, intro=intro)

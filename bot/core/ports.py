@@ -42,6 +42,7 @@ class Learner:
     study_day_until: datetime | None = None  # when that date ends in the zone it was earned in
     confirm_nonce: str | None = None  # a pending /forget confirm: the nonce its buttons carry
     confirm_until: datetime | None = None  # when that confirm expires
+    open_params: str = ""  # the open question's template parameters as drawn (JSON; "" for a fixed prompt)
 
     @property
     def tried(self) -> tuple[str, ...]:
@@ -64,6 +65,7 @@ class LastAttempt:
     correct: bool
     revealed: bool
     source: str  # practice | review | daily | skip
+    params: str = ""  # a template's parameters as asked
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class AnswerRecord:
     # None: the answer closes the open question; else it stays open and these learner fields are set
     keep_open: dict[str, Any] | None = None
     study_until: datetime | None = None  # a new study day: the instant it ends here (Learner.study_day_until)
+    params: str = ""  # a template's parameters as asked (JSON; "" for a fixed prompt)
 
 
 class Repository(Protocol):

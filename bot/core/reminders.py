@@ -26,6 +26,7 @@ from bot.core.markup import esc
 from bot.core.model import Button, Reply
 from bot.core.ports import Destination, Learner, Messenger, RateLimited, UnitState, Unreachable
 from bot.core.service import zone
+from bot.practice import template
 
 if TYPE_CHECKING:
     from bot.content.loader import Catalog
@@ -166,7 +167,7 @@ def streak_line(s: streaks.Streak) -> str:
 
 
 def reminder_reply(catalog: Catalog, learner: Learner, s: streaks.Streak, prompt: Prompt | None,
-                   snoozed: bool = False, questions: dict[str, Reply] | None = None, *, day: date) -> Reply:
+                   snoozed: bool = False, questions: dict[tuple, Reply] | None = None, *, day: date) -> Reply:
     """The reminder of the learner's local date ``day``: its Snooze button works on that date only."""
     head = "⏰ Snoozed reminder" if snoozed else f"☀️ Hi {esc(learner.display_name)}, time to study"
     if s.today_done:
@@ -174,11 +175,12 @@ def reminder_reply(catalog: Catalog, learner: Learner, s: streaks.Streak, prompt
     parts = [head, "", streak_line(s)]
     rows: list[tuple[Button, ...]] = []
     if prompt is not None:
-        q = questions.get(prompt.id) if questions is not None else None
+        key = (prompt.id, prompt.question, prompt.answer.options)  # a template's instances differ
+        q = questions.get(key) if questions is not None else None
         if q is None:
             q = learning.question_reply(catalog, prompt, "daily")
             if questions is not None:
-                questions[prompt.id] = q
+                questions[key] = q
         parts += ["", q.text]
         rows += list(q.buttons)
     rows.append((Button("Snooze 1h", f"z:{day.isoformat()}"), Button("Next ▶", "n", "primary")))
@@ -291,8 +293,8 @@ class ReminderService:
         earliest = min(c.decision.local_date for c in to_send) - timedelta(days=STREAK_WINDOW_DAYS)
         contexts = await self.repo.reminder_contexts(ids, now, earliest)
         replies: list[tuple[Claim, Reply | None]] = []
-        dailies: list[tuple[int, date, str]] = []
-        questions: dict[str, Reply] = {}  # many learners share today's prompt: build each question once
+        dailies: list[tuple[int, date, str, str]] = []
+        questions: dict[tuple, Reply] = {}  # many learners share today's prompt: build each question once
         for c in to_send:
             lc = contexts.get(c.learner.id, LearnerContext())
             lr = c.learner
@@ -301,13 +303,17 @@ class ReminderService:
             if s.today_done:
                 reply = nice_work_reply(c.learner, s) if c.learner.reminder_when_studied == "nice" else None
             else:
-                prompt = None
+                prompt, new = None, False
                 if c.learner.daily_date == c.decision.local_date and c.learner.daily_prompt in self.catalog.prompt_by_id:
                     prompt = self.catalog.prompt_by_id[c.learner.daily_prompt]
                 else:
                     prompt = choose_daily(self.catalog, c.learner, lc)
-                    if prompt is not None:
-                        dailies.append((c.learner.id, c.decision.local_date, prompt.id))
+                    new = prompt is not None
+                if prompt is not None:  # a template: the learner's numbers of the day
+                    drawn = template.instance(prompt, None, *learning.daily_seed(c.learner.id, c.decision.local_date))
+                    prompt = drawn.prompt
+                    if new:
+                        dailies.append((c.learner.id, c.decision.local_date, prompt.id, drawn.stored))
                 reply = reminder_reply(self.catalog, c.learner, s, prompt, snoozed=c.decision.kind != "daily",
                                        questions=questions, day=c.decision.local_date)
             replies.append((c, reply))

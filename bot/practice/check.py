@@ -689,7 +689,15 @@ def _question_problems(prompt: Prompt) -> list[str]:
 
 def validate_prompt(prompt: Prompt) -> list[str]:
     """Content check: the canonical answer is accepted (in its form), every listed mistake is read and
-    rejected, and the question's own expression is not accepted as its answer."""
+    rejected, and the question's own expression is not accepted as its answer. A template: a few of its
+    instances (check-content samples many: :func:`bot.practice.template.sample_problems`)."""
+    if prompt.params:
+        from bot.practice.template import TemplateError, draw
+
+        try:
+            return next((ps for ps in (validate_prompt(draw(prompt, k).prompt) for k in range(5)) if ps), [])
+        except TemplateError as exc:
+            return [str(exc)]
     a = prompt.answer
     if a.kind == "self":
         return []

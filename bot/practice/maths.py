@@ -55,6 +55,11 @@ FUNCTIONS = frozenset(
 FUNCTION_ALIASES = {
     "arcsin": "asin", "arccos": "acos", "arctan": "atan", "fact": "factorial", "Abs": "abs",
 }
+# Functions only content authors use, in templates (:mod:`bot.practice.template`): learners' answers never
+# read them. They take whole vectors and matrices or several values; the template evaluates them.
+AUTHOR_FUNCTIONS = frozenset(
+    "det dot transpose inv trace gcd lcm min max binomial sum mean floor ceil".split()
+)
 CONSTANTS = {"pi": "pi", "π": "pi", "e": "e"}
 WORD_SEPARATORS = frozenset({"or", "and"})
 
@@ -472,9 +477,9 @@ def normalise(text: str) -> str:
     return s.translate(_CHAR_MAP)
 
 
-def _names_for(variables: Sequence[str]) -> dict[str, tuple[str, Any]]:
+def _names_for(variables: Sequence[str], author: bool = False) -> dict[str, tuple[str, Any]]:
     names: dict[str, tuple[str, Any]] = {}
-    for f in FUNCTIONS:
+    for f in FUNCTIONS | (AUTHOR_FUNCTIONS if author else frozenset()):
         names[f] = ("fn", (f, None))
     for alias, f in FUNCTION_ALIASES.items():
         names[alias] = ("fn", (f, None))
@@ -514,8 +519,8 @@ def _segment(run: str, names: dict[str, tuple[str, Any]], longest: int) -> list[
 _CONTINUES_LIST = frozenset({";", ",", "(", "[", "{"})  # a line break after these is a space
 
 
-def tokenize(text: str, variables: Sequence[str], list_mode: bool) -> list[Tok]:
-    names = _names_for(variables)
+def tokenize(text: str, variables: Sequence[str], list_mode: bool, author: bool = False) -> list[Tok]:
+    names = _names_for(variables, author)
     lower: dict[str, list[tuple[str, Any]]] = {}
     for name, hit in names.items():
         lower.setdefault(name.lower(), []).append(hit)
@@ -949,6 +954,9 @@ class Parser:
             rows = self.parse_seq(")", ws=False)
             self.expect(")")
             args = rows[0] if len(rows) == 1 else ()
+            if name in AUTHOR_FUNCTIONS and args:  # det(A), gcd(a, b): the template evaluates them
+                self.leave()
+                return self.mk("fn", args, name)
             if name == "log" and base is None and len(args) == 2:
                 arg, base_node = args
             elif len(args) != 1:
@@ -1021,14 +1029,14 @@ def make_node(op: str, args: tuple[Any, ...], val: Any = None, dec: int | None =
             digits = arg.digits
     else:
         digits = sum(a.digits for a in args)
-        if op == "fn" and len(args) == 2 and args[1].fval is not None:
+        if op == "fn" and val == "log" and len(args) == 2 and args[1].fval is not None:
             b = args[1].fval
             if isinstance(b, complex) or b <= 0 or b == 1:
                 raise Unreadable("a logarithm's base must be a positive number other than 1")
     if digits > MAX_DIGITS:
         raise Unreadable("the numbers in it get too large")
     fval = None
-    if all(a.fval is not None for a in args):
+    if all(a.fval is not None for a in args) and not (op == "fn" and val in AUTHOR_FUNCTIONS):
         probe = Node(op, args, val, dec)
         try:
             fval = _fapply(op, probe, [a.fval for a in args])
@@ -1044,9 +1052,10 @@ def make_node(op: str, args: tuple[Any, ...], val: Any = None, dec: int | None =
     return Node(op, args, val, dec, fval, digits, size)
 
 
-def parse(text: str, variables: Sequence[str] = (), *, list_mode: bool = False) -> Node:
-    """Parse ``text`` (already length-checked) into a ``list`` node of rows of items."""
-    toks = tokenize(normalise(text), variables, list_mode)
+def parse(text: str, variables: Sequence[str] = (), *, list_mode: bool = False, author: bool = False) -> Node:
+    """Parse ``text`` (already length-checked) into a ``list`` node of rows of items; ``author``: a template's
+    maths, which may also call :data:`AUTHOR_FUNCTIONS`."""
+    toks = tokenize(normalise(text), variables, list_mode, author)
     return Parser(toks, list_mode, variables).parse_top()
 
 

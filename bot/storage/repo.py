@@ -45,7 +45,7 @@ _PROMPT_STATS = (
 )
 _INSERT_ATTEMPT = insert(attempts)
 _CLOSED = {"open_prompt": None, "open_source": None, "open_hints": 0, "open_revealed": False, "open_at": None,
-           "open_tried": ""}  # the learner's columns of a question closed
+           "open_tried": "", "open_params": ""}  # the learner's columns of a question closed
 _CARD = select(review_cards.c.card).where(review_cards.c.learner_id == bindparam("learner_id"),
                                           review_cards.c.prompt_id == bindparam("prompt_id"))
 _DUE_REVIEWS = (
@@ -71,7 +71,8 @@ _ANSWERED_SINCE = select(func.count(), func.max(func.cast(attempts.c.correct, ty
     attempts.c.at >= bindparam("since"), attempts.c.source != "skip",
 )
 _LAST_ATTEMPT = (
-    select(attempts.c.prompt_id, attempts.c.at, attempts.c.correct, attempts.c.revealed, attempts.c.source)
+    select(attempts.c.prompt_id, attempts.c.at, attempts.c.correct, attempts.c.revealed, attempts.c.source,
+           attempts.c.params)
     .where(attempts.c.learner_id == bindparam("learner_id"), attempts.c.source != "challenge")
     .order_by(attempts.c.id.desc())
     .limit(1)
@@ -224,7 +225,7 @@ class SqlRepository(ChallengeQueries):
         await conn.execute(_INSERT_ATTEMPT, {
             "learner_id": rec.learner_id, "prompt_id": rec.prompt_id, "unit_id": rec.unit_id, "at": rec.at,
             "correct": rec.correct, "hinted": rec.hinted, "revealed": rec.revealed,
-            "answer": rec.answer[:200], "source": rec.source,
+            "answer": rec.answer[:200], "source": rec.source, "params": rec.params,
         })
         changes = dict(learner or {})
         if rec.study_day is not None:
@@ -272,7 +273,8 @@ class SqlRepository(ChallengeQueries):
         q = _LAST_ATTEMPT if prompt_id is None else _LAST_ATTEMPT.where(attempts.c.prompt_id == prompt_id)
         async with self._reading() as conn:
             row = (await conn.execute(q, {"learner_id": learner_id})).first()
-        return LastAttempt(row.prompt_id, row.at, bool(row.correct), bool(row.revealed), row.source) if row else None
+        return (LastAttempt(row.prompt_id, row.at, bool(row.correct), bool(row.revealed), row.source, row.params)
+                if row else None)
 
     # ------------------------------------------------------------ streaks and totals
 
@@ -397,13 +399,14 @@ class SqlRepository(ChallengeQueries):
                 out[r.learner_id].correct.add(r.prompt_id)
         return out
 
-    async def set_daily_prompts(self, rows: list[tuple[int, date, str]], now: datetime) -> None:
-        """Today's prompt per learner; it also becomes the open question (opened ``now``) when none is open."""
-        groups: dict[tuple[date, str], list[int]] = {}
-        for i, d, p in rows:
-            groups.setdefault((d, p), []).append(i)
+    async def set_daily_prompts(self, rows: list[tuple[int, date, str, str]], now: datetime) -> None:
+        """Today's prompt per learner (id, date, prompt, its template parameters as drawn); it also becomes the
+        open question (opened ``now``) when none is open."""
+        groups: dict[tuple[date, str, str], list[int]] = {}
+        for i, d, p, params in rows:
+            groups.setdefault((d, p, params), []).append(i)
         async with self._writing() as conn:
-            for (d, p), ids in groups.items():
+            for (d, p, params), ids in groups.items():
                 await conn.execute(
                     update(learners).where(learners.c.id.in_(ids)).values(daily_date=d, daily_prompt=p)
                 )
@@ -411,7 +414,7 @@ class SqlRepository(ChallengeQueries):
                     update(learners)
                     .where(learners.c.id.in_(ids), learners.c.open_prompt.is_(None), learners.c.lesson_unit.is_(None))
                     .values(open_prompt=p, open_source="daily", open_hints=0, open_revealed=False, open_tried="",
-                            open_at=now)
+                            open_at=now, open_params=params)
                 )
 
     async def record_reminder_outcomes(self, rows: list[tuple[int, date, str, str]]) -> None:

@@ -75,6 +75,8 @@ learners = Table(
     # a pending destructive confirm (/forget): its single-use nonce and when it expires
     Column("confirm_nonce", String(32)),
     Column("confirm_until", UTCDateTime),
+    # the open question's template parameters as drawn (JSON; "" for a fixed prompt)
+    Column("open_params", Text, nullable=False, server_default=""),
     Index("ix_learners_reminder_next_at", "reminder_next_at"),
 )
 
@@ -112,6 +114,7 @@ attempts = Table(
     Column("revealed", Boolean, nullable=False, server_default="0"),
     Column("answer", Text, nullable=False, server_default=""),
     Column("source", String(16), nullable=False, server_default="practice"),
+    Column("params", Text, nullable=False, server_default=""),  # a template's parameters as asked (JSON)
     Index("ix_attempts_learner_unit", "learner_id", "unit_id"),
 )
 

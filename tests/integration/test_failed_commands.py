@@ -57,7 +57,7 @@ async def nothing_open_today(core, repo, catalog, clock):
 
 async def another_question_open_and_todays_prompt_set(core, repo, catalog, clock):
     learner_id = await open_question(core, "b-one-1")
-    await repo.set_daily_prompts([(learner_id, clock().date(), "b-one-3")], clock())  # b-one-1 stays open
+    await repo.set_daily_prompts([(learner_id, clock().date(), "b-one-3", "")], clock())  # b-one-1 stays open
 
 
 async def a_forget_confirm(core, repo, catalog, clock):

@@ -66,11 +66,12 @@ async def test_cards_left_in_a_learning_step_by_the_old_schedule_move_to_review(
         stepping, _ = old.review_card(Card(card_id=1, due=NOW), Rating.Good, review_datetime=NOW)
         assert stepping.due == NOW + timedelta(minutes=10)
         reviewing, _ = old.review_card(stepping, Rating.Good, review_datetime=stepping.due)
-        for pid, card in (("p-step", stepping), ("p-review", reviewing)):
-            await repo.record_answer(AnswerRecord(
-                learner_id=lr.id, prompt_id=pid, unit_id="u1", at=NOW, correct=True, hinted=False, revealed=False,
-                answer="1", source="practice", study_day=None, card=card.to_json(), card_due=card.due,
-                complete_unit=False))
+        async with engine.begin() as conn:  # the cards as revision 0004 stored them (today's repo writes later columns)
+            for pid, card in (("p-step", stepping), ("p-review", reviewing)):
+                await conn.execute(sa.text("INSERT INTO review_cards (learner_id, prompt_id, card, due_at) "
+                                           "VALUES (:lid, :pid, :card, :due)"),
+                                   {"lid": lr.id, "pid": pid, "card": card.to_json(),
+                                    "due": card.due.astimezone(UTC).replace(tzinfo=None)})
         assert await migrate(engine) == head_revision()
         moved = await repo.card(lr.id, "p-step")
         assert json.loads(moved)["state"] == 2 and srs.due_of(moved) == NOW + timedelta(days=2)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.model import Actor
 from bot.storage.tables import learners
-from tests.support.conversation import ADA, db_state
+from tests.support.conversation import ADA, asked, db_state
 
 BOB = Actor("console", "bob", "Bob")
 
@@ -32,7 +32,7 @@ async def test_each_command_checks_out_one_connection(core, catalog):
     await core.handle_text(ADA, "/done")
     assert checkouts.n == 2
     learner = await core.repo.find_learner(ADA.platform, ADA.user_id)
-    answer = catalog.prompt_by_id[learner.open_prompt].answer
+    answer = asked(catalog, learner).answer
     before = checkouts.n
     replies = await core.handle_text(ADA, f"/answer {answer.value}")  # reads, then a transaction of writes
     assert "Right" in replies[0].text

@@ -32,9 +32,16 @@ def press(core, actor, replies, label_start):
     raise AssertionError(f"no button {label_start!r} in {[b.label for r in replies for b in r.all_buttons]}")
 
 
+def asked(catalog, learner):
+    """The learner's open question as it was asked (a template's numbers drawn for this learner)."""
+    from bot.core.learning import as_asked
+
+    return as_asked(catalog.prompt_by_id[learner.open_prompt], learner).prompt
+
+
 async def answer_open_prompt(core, actor, catalog, right=True):
     learner = await core.repo.find_learner(actor.platform, actor.user_id)
-    prompt = catalog.prompt_by_id[learner.open_prompt]
+    prompt = asked(catalog, learner)
     a = prompt.answer
     if a.kind == "choice":
         idx = a.options.index(a.value) if right else next(i for i, o in enumerate(a.options) if o != a.value)
@@ -46,7 +53,7 @@ async def miss_open_prompt(core, actor, catalog):
     """Get the open question wrong until it closes: distinct wrong tries (wrong options, listed mistakes),
     then Show solution if tries are left. Returns the closing replies."""
     learner = await core.repo.find_learner(actor.platform, actor.user_id)
-    prompt = catalog.prompt_by_id[learner.open_prompt]
+    prompt = asked(catalog, learner)
     a = prompt.answer
     wrong = [f"c:{prompt.id}:{i}" for i, o in enumerate(a.options) if o != a.value] if a.kind == "choice" else \
         [f"/answer {m.answer}" for m in prompt.mistakes]

@@ -22,6 +22,7 @@ from bot.core.service import Core
 from bot.storage.db import create_engine, migrate
 from bot.storage.repo import SqlRepository
 from tests.support import FIXTURE_CONTENT
+from tests.support.conversation import asked
 from tests.support.fake_telegram import FakeTelegram, Shown
 
 TOKEN = "123456789:AAH-fake-token-for-tests-0123456789abcdef"
@@ -88,7 +89,7 @@ class Bot:
     async def answer_for(self, person: Person, right: bool) -> str:
         """What a learner who knows (or does not know) the answer to their open question types."""
         learner = await self.core.repo.find_learner("telegram", str(person.id))
-        prompt = self.core.catalog.prompt_by_id[learner.open_prompt]
+        prompt = asked(self.core.catalog, learner)
         return prompt.answer.value if right else prompt.mistakes[0].answer
 
 

@@ -20,7 +20,7 @@ from bot.core.challenges import (
     standings,
 )
 from bot.core.model import Actor
-from tests.support.conversation import db_state
+from tests.support.conversation import asked, db_state
 from tests.support.fakes import RecordingMessenger
 
 G1, G2 = "-1001", "-1002"
@@ -355,7 +355,7 @@ async def test_practice_of_the_topic_during_the_challenge_scores(core, repo, cat
         clock.advance(minutes=1)
         await core.handle_text(dm, "/next")
         learner = await repo.find_learner("telegram", "1")
-        await core.handle_text(dm, f"/answer {catalog.prompt_by_id[learner.open_prompt].answer.value}")
+        await core.handle_text(dm, f"/answer {asked(catalog, learner).answer.value}")
     board = (await core.handle_text(ANN, "/leaderboard"))[0].text
     assert "**4** points" in board and "2 practice" in board
 

@@ -35,9 +35,9 @@ def real():
 def test_check_content_passes_on_the_curriculum(capsys):
     assert main(["check-content", str(CONTENT)]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
-    m = re.fullmatch(r"content: (\d+) topics, (\d+) units, (\d+) prompts, (\d+) resources", last)
+    m = re.fullmatch(r"content: (\d+) topics, (\d+) units, (\d+) prompts \((\d+) templates\), (\d+) resources", last)
     assert m, last
-    topics, units, prompts, resources = map(int, m.groups())
+    topics, units, prompts, _templates, resources = map(int, m.groups())
     assert topics == 5 and units >= 40 and prompts >= 300 and resources >= units
 
 

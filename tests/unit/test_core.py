@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 
 from bot.core.model import Actor
 from bot.storage.tables import metadata
-from tests.support.conversation import ADA, BOB, answer_open_prompt, db_state, miss_open_prompt, press, texts
+from tests.support.conversation import (
+    ADA,
+    BOB,
+    answer_open_prompt,
+    asked,
+    db_state,
+    miss_open_prompt,
+    press,
+    texts,
+)
 
 
 async def test_next_lesson_then_practice_until_the_unit_completes(core, catalog):
@@ -35,14 +44,14 @@ async def test_wrong_answer_with_listed_mistake_and_unreadable_answer(core, cata
     await core.handle_text(ADA, "/done")
     learner = await repo.find_learner("console", "ada")
     # move to a number prompt
-    while catalog.prompt_by_id[learner.open_prompt].answer.kind != "number":
+    while asked(catalog, learner).answer.kind != "number":
         await core.handle_text(ADA, "/skip")
         learner = await repo.find_learner("console", "ada")
     before = await db_state(repo)
     r = await core.handle_text(ADA, "/answer hello there")
     assert "couldn't read" in r[0].text.lower() and "3/4" in r[0].text
     assert await db_state(repo) == before  # a malformed answer is not an attempt
-    r = await core.handle_text(ADA, "/answer " + catalog.prompt_by_id[learner.open_prompt].mistakes[0].answer)
+    r = await core.handle_text(ADA, "/answer " + asked(catalog, learner).mistakes[0].answer)
     assert "Not quite" in r[0].text
 
 

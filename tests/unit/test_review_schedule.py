@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core import learning
 from bot.practice import srs
-from tests.support.conversation import ADA, press
+from tests.support.conversation import ADA, asked, press
 
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 09:00 in the learner's zone (UTC)
 
@@ -26,7 +26,8 @@ async def open_question(core, actor=ADA):
 
 async def settle(core, catalog, prompt_id: str, right: bool, actor=ADA) -> str:
     """Answer the open question right first time, or miss it (a listed mistake, then Show solution)."""
-    prompt = catalog.prompt_by_id[prompt_id]
+    prompt = asked(catalog, await core.repo.find_learner(actor.platform, actor.user_id))
+    assert prompt.id == prompt_id
     a = prompt.answer
     if a.kind == "self":
         await core.press(actor, f"v:{prompt_id}")

@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.streaks import compute, study_date
+from tests.support.conversation import asked
 
 T = date(2026, 11, 24)
 
@@ -84,7 +85,7 @@ async def test_a_zone_change_does_not_make_a_second_study_day_either_way(core, c
     async def answer_next(actor: Actor) -> None:
         await core.handle_text(actor, "/next")
         learner = await repo.find_learner(actor.platform, actor.user_id)
-        r = await core.handle_text(actor, f"/answer {catalog.prompt_by_id[learner.open_prompt].answer.value}")
+        r = await core.handle_text(actor, f"/answer {asked(catalog, learner).answer.value}")
         assert "Right!" in r[0].text
 
     async def streak(actor: Actor) -> str:

@@ -17,6 +17,7 @@ from bot.core.commands import build_registry
 from bot.core.model import Button, Reply
 from bot.core.ports import Destination, RateLimited, Unreachable
 from bot.core.registry import Arg, Registry
+from tests.support.conversation import asked
 from tests.support.discord import only, press, run, settle
 from tests.support.fake_discord import MANAGE_GUILD
 
@@ -141,7 +142,7 @@ async def test_next_is_ephemeral_with_buttons_and_done_moves_on(fake, bot):
 
 async def open_answer(bot, catalog, user) -> str:
     learner = await bot.core.repo.find_learner("discord", user["id"])
-    return catalog.prompt_by_id[learner.open_prompt].answer.value
+    return asked(catalog, learner).answer.value
 
 
 async def test_the_answer_modal_checks_an_answer(fake, bot, catalog):

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.support.conversation import asked
+
 pytestmark = pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning")
 
 
@@ -21,7 +23,7 @@ async def question(bot, person, said: list | None = None):
     if "Done ✓" in shown.labels:
         [shown] = await person.press(shown, "Done")
     learner = await bot.core.repo.find_learner("telegram", str(person.id))
-    return shown, bot.core.catalog.prompt_by_id[learner.open_prompt], learner.open_source
+    return shown, asked(bot.core.catalog, learner), learner.open_source
 
 
 async def answer(bot, person, shown, prompt, right: bool = True):
@@ -124,7 +126,7 @@ async def test_todays_prompt_counts_once(bot, clock):
     [daily] = await dee.say("/daily")
     assert daily.text.startswith("☀️ Today's prompt")
     learner = await bot.core.repo.find_learner("telegram", str(dee.id))
-    prompt = bot.core.catalog.prompt_by_id[learner.open_prompt]
+    prompt = asked(bot.core.catalog, learner)
     right = await answer(bot, dee, daily, prompt)
     assert right.text.startswith("✅ Right!")
     [again] = await dee.say("/daily")

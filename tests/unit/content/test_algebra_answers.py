@@ -16,6 +16,7 @@ import sympy as sp
 
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
+from tests.support.templates import instances, is_template
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "algebra.yaml"
@@ -168,7 +169,8 @@ def law_of_cosines(p, q, deg):
 COMPUTE = {
     # alg-expressions
     "alg-expressions-1": lambda: sp.expand(3 * (x + 2) - 2 * (x - 1)),
-    "alg-expressions-2": lambda: solve1(5 * x - 7, 3 * x + 9),
+    # a template: computed from each instance's parameters v
+    "alg-expressions-2": lambda v: solve1((v.c + v.k) * x - v.b, v.c * x + v.k * v.r - v.b),
     "alg-expressions-3": lambda: (2 * a_**2 - 3 * a_ * b_).subs({a_: -2, b_: 3}),
     "alg-expressions-4": lambda: sp.expand((2 * x - 3) ** 2),
     "alg-expressions-5": lambda: sp.solve(x**2 - 5 * x + 6, x),
@@ -260,11 +262,12 @@ def test_every_checkable_prompt_has_a_computation():
 
 @pytest.mark.parametrize("pid", sorted(COMPUTE))
 def test_answer_matches_independent_computation(pid):
-    answer = PROMPTS[pid]["answer"]
-    computed = COMPUTE[pid]()
-    assert matches(answer["kind"], answer["value"], computed, answer.get("tolerance") or 0.0), (
-        f"{pid}: YAML says {answer['value']!r}, computed {computed!r}"
-    )
+    for v, prompt in instances(PROMPTS[pid]):  # a template: each instance, from its own parameters
+        answer = prompt["answer"]
+        computed = COMPUTE[pid](v) if is_template(PROMPTS[pid]) else COMPUTE[pid]()
+        assert matches(answer["kind"], answer["value"], computed, answer.get("tolerance") or 0.0), (
+            f"{pid} {vars(v)}: YAML says {answer['value']!r}, computed {computed!r}"
+        )
 
 
 def _differs(kind: str, value: str, wrong: str, tol: float) -> bool:
@@ -283,8 +286,13 @@ def _differs(kind: str, value: str, wrong: str, tol: float) -> bool:
 
 @pytest.mark.parametrize("pid", sorted(PROMPTS))
 def test_mistakes_differ_from_answer(pid):
-    answer = PROMPTS[pid]["answer"]
-    mistakes = PROMPTS[pid].get("mistakes") or []
+    for _, prompt in instances(PROMPTS[pid]):  # a template: in every instance
+        _mistakes_differ(pid, prompt)
+
+
+def _mistakes_differ(pid, prompt):
+    answer = prompt["answer"]
+    mistakes = prompt.get("mistakes") or []
     if answer["kind"] in CHECKABLE:
         assert 2 <= len(mistakes) <= 4, pid
     if answer["kind"] == "choice":
@@ -292,7 +300,7 @@ def test_mistakes_differ_from_answer(pid):
         assert all(len(o) < 40 for o in answer["options"]), pid
     for mistake in mistakes:
         assert _differs(answer["kind"], answer["value"], mistake["answer"], answer.get("tolerance") or 0.0), (
-            f"{pid}: mistake {mistake['answer']!r} equals the answer"
+            f"{pid}: mistake {mistake['answer']!r} equals the answer {answer['value']!r}"
         )
     if answer["kind"] == "expression":
         declared = {sp.Symbol(v) for v in answer["vars"]}
@@ -306,7 +314,7 @@ def _texts():
     for u in UNITS:
         yield u["id"] + ".summary", u["summary"]
         yield u["id"] + ".why_ml", u["why_ml"]
-        for p in u["prompts"]:
+        for p in (drawn for t in u["prompts"] for _, drawn in instances(t, 3)):
             yield p["id"] + ".question", p["question"]
             yield p["id"] + ".solution", p["solution"]
             for i, h in enumerate(p["hints"]):
