@@ -309,8 +309,9 @@ class ReminderService:
                 else:
                     prompt = choose_daily(self.catalog, c.learner, lc)
                     new = prompt is not None
-                if prompt is not None:  # a template: the learner's numbers of the day
-                    drawn = template.instance(prompt, None, *learning.daily_seed(c.learner.id, c.decision.local_date))
+                if prompt is not None:  # a template: as the open question was asked, else the day's numbers
+                    drawn = learning.as_asked(prompt, c.learner) if c.learner.open_prompt == prompt.id else \
+                        template.instance(prompt, None, *learning.daily_seed(c.learner.id, c.decision.local_date))
                     prompt = drawn.prompt
                     if new:
                         dailies.append((c.learner.id, c.decision.local_date, prompt.id, drawn.stored))

@@ -295,6 +295,8 @@ def evaluate(node: Node, env: Mapping[str, Value]) -> Value:
 def _finite(v: Value, what: str) -> Value:
     items = list(v) if isinstance(v, sympy.MatrixBase) else [v]
     for x in items:
+        if isinstance(x, sympy.Rational):
+            continue
         if x.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan) or x.has(sympy.I):
             raise TemplateError(f"{what} has no finite real value")
     return v
@@ -428,15 +430,20 @@ def _one(text: str, names: Sequence[str]) -> Node:
 def node_of(value: Value) -> Node:
     """A scalar sympy value as a checker tree (numbers exact, negatives as ``neg``)."""
     if isinstance(value, sympy.Rational):
-        n = make_node("num", (), Fraction(abs(int(value.p))))
-        if value.q != 1:  # 3/4 as a fraction (a number node would show 0.75)
-            n = make_node("mul", (n, make_node("num", (), Fraction(int(value.q)))), (1, -1))
-        return make_node("neg", (n,)) if value < 0 else n
+        return _rational(int(value.p), int(value.q))
     text = _PRINTER.doprint(value).replace("**", "^")
     try:
         return _one(text, sorted(str(s) for s in value.free_symbols))
     except Unreadable as exc:
         raise TemplateError(f"cannot show the value {text!r}: {exc.reason}") from exc
+
+
+@lru_cache(maxsize=4096)
+def _rational(p: int, q: int) -> Node:
+    n = make_node("num", (), Fraction(abs(p)))
+    if q != 1:  # 3/4 as a fraction (a number node would show 0.75)
+        n = make_node("mul", (n, make_node("num", (), Fraction(q))), (1, -1))
+    return make_node("neg", (n,)) if p < 0 else n
 
 
 def _num(n: Node) -> Fraction | None:
@@ -513,10 +520,11 @@ def tidy(node: Node) -> Node:
     return make_node(op, args, node.val, node.dec)
 
 
-def _names_in(node: Node) -> set[str]:
+@lru_cache(maxsize=8192)
+def _names_in(node: Node) -> frozenset[str]:
     if node.op == "var":
-        return {node.val}
-    return {n for a in node.args for n in (_names_in(a) if isinstance(a, Node) else ())}
+        return frozenset((node.val,))
+    return frozenset(n for a in node.args for n in (_names_in(a) if isinstance(a, Node) else ()))
 
 
 def fold(node: Node, env: Mapping[str, Value]) -> Node:

@@ -29,12 +29,15 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.content.loader import load_catalog
+from bot.core.challenges import posted
+from bot.core.learning import daily_seed
 from bot.core.model import Actor, Reply
 from bot.core.reminders import ReminderService
 
@@ -43,10 +46,12 @@ try:  # study challenges (bot/core/challenges.py)
 except ImportError:  # pragma: no cover - the soak runs without them
     challenges = None
 from bot.core.service import Core
+from bot.practice import template
 from bot.storage.db import create_engine, migrate
 from bot.storage.repo import SqlRepository
 from bot.storage.tables import attempts, study_days, unit_progress
 from tests.support import FIXTURE_CONTENT, ROOT, FakeClock
+from tests.support.conversation import asked
 from tests.support.fakes import RecordingMessenger
 
 LEARNERS = int(os.environ.get("SOAK_LEARNERS", "1000"))  # in all worlds together
@@ -141,6 +146,7 @@ class Soak:
         self.joined: dict[int, datetime] = {}  # person -> joined at
         self.posts: dict[int, tuple[datetime, list[str]]] = {}  # day -> (posted at, its buttons)
         self.day_prompts: dict[int, str] = {}
+        self.day_asked: dict[int, Any] = {}
         self.answers_due: dict[datetime, list[tuple[Person, int]]] = defaultdict(list)
         self.counted: dict[tuple[int, int], tuple[datetime, bool]] = {}  # (person, day) -> (answered at, right)
         self.post_instants: dict[int, datetime] = {}  # day -> post instant (the model's own computation)
@@ -174,6 +180,8 @@ class Soak:
         self.posts[int(day)] = (t, actions)
         post = await self.core.repo.challenge_post(int(cid), int(day))  # which prompt the post shows
         self.day_prompts[int(day)] = post.prompt_id
+        ch = await self.core.repo.get_challenge(int(cid))  # and with which numbers (a template's)
+        self.day_asked[int(day)] = posted(self.catalog.prompt_by_id[post.prompt_id], ch, int(day)).prompt
         for p in self.members:
             if self.rng.random() < 0.8:
                 at = t + STEP * self.rng.randrange(1, 96 + (8 if self.rng.random() < 0.1 else 0))
@@ -189,12 +197,12 @@ class Soak:
         choice = [a for a in actions if a.startswith("cc:")]
         if choice:
             pid = self.day_prompts[day]
-            k = self.catalog.prompt_by_id[pid].answer.options.index(self.catalog.prompt_by_id[pid].answer.value)
+            k = self.day_asked[day].answer.options.index(self.day_asked[day].answer.value)
             n = len(choice)
             replies = await self.press(p, choice[k if right else (k + 1) % n], self.group_actor(p))
         else:
             pid = self.day_prompts[day]
-            prompt = self.catalog.prompt_by_id[pid]
+            prompt = self.day_asked[day]
             right = right or not prompt.mistakes
             text = prompt.answer.value if right else prompt.mistakes[0].answer
             self.calls += 1
@@ -255,7 +263,7 @@ class Soak:
                 await self.say(p, "/skip")
                 p.skipped_units.add(unit)
             return
-        prompt = self.catalog.prompt_by_id.get(learner.open_prompt) if learner and learner.open_prompt else None
+        prompt = asked(self.catalog, learner) if learner and learner.open_prompt else None
         if prompt is None:
             await self.say(p, "/next")
             return
@@ -311,10 +319,13 @@ class Soak:
         r = self.rng.random()
         if choice and r < 0.6:
             pid = choice[0].split(":")[1]
-            prompt = self.catalog.prompt_by_id[pid]
             learner = await self.core.repo.find_learner(p.actor.platform, p.actor.user_id)
-            if learner.open_prompt != pid:  # the tap opens today's prompt afresh
+            if learner.open_prompt != pid:  # the tap opens today's prompt afresh, with the day's numbers
                 p.open_tries = None
+                prompt = template.instance(self.catalog.prompt_by_id[pid], None,
+                                           *daily_seed(learner.id, learner.daily_date)).prompt
+            else:  # the reminder shows the open question as it was asked
+                prompt = asked(self.catalog, learner)
             wrong = None if self.rng.random() < 0.7 else self.wrong_try(p, prompt)
             pick = prompt.answer.options.index(prompt.answer.value) if wrong is None else int(wrong)
             replies = await self.press(p, f"c:{pid}:{pick}")
