@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, insert  # noqa: E402
 
 from bot.content.loader import Catalog, load_catalog  # noqa: E402
+from bot.core.learning import as_asked  # noqa: E402
 from bot.core.model import Actor  # noqa: E402
 from bot.core.reminders import next_instant  # noqa: E402
 from bot.core.service import Core  # noqa: E402
@@ -239,7 +240,7 @@ class Size:
                 await self.core.handle_text(a, "/done")
                 continue
             if learner.open_prompt and catalog.prompt_by_id[learner.open_prompt].answer.kind != "self":
-                return catalog.prompt_by_id[learner.open_prompt]
+                return as_asked(catalog.prompt_by_id[learner.open_prompt], learner).prompt  # a template's numbers
             if learner.open_prompt:
                 await self.core.handle_text(a, "/skip")
                 continue

@@ -170,14 +170,15 @@ class Member:
         choices = [i for i in ids if i.startswith("b:c:")]
         if choices:
             prompt = self.catalog.prompt_by_id[choices[0].split(":")[2]]
-            k = prompt.answer.options.index(prompt.answer.value)
+            # a template's options are drawn per learner: the chat shows them, not which is right; pick the first
+            k = 0 if prompt.params else prompt.answer.options.index(prompt.answer.value)
             right, self.right = self.right, not self.right
             return ("press", f"b:c:{prompt.id}:{k if right else (k + 1) % len(prompt.answer.options)}")
         show = [i for i in ids if i.startswith("b:v:")]
         if show:
             prompt = self.catalog.prompt_by_id[show[0][4:]]
-            if "answer" not in ids:
-                return ("press", show[0])  # self-graded: see the solution, then grade
+            if "answer" not in ids or prompt.params:
+                return ("press", show[0])  # self-graded (see the solution, then grade), or a template's own numbers
             right, self.right = self.right, not self.right
             self.pending_answer = prompt.answer.value if right else wrong_answer(prompt)
             return ("press", "answer")

@@ -240,7 +240,8 @@ class Learner:
         if choices:
             prompt = self.catalog.prompt_by_id[choices[0].split(":")[1]]
             options = prompt.answer.options
-            i = options.index(prompt.answer.value)
+            # a template's options are drawn per learner: the chat shows them, not which is right; pick the first
+            i = 0 if prompt.params else options.index(prompt.answer.value)
             right, self.right = self.right, not self.right
             return ("press", f"c:{prompt.id}:{i if right else (i + 1) % len(options)}")
         grade = [d for d in datas if d.startswith("g:")]
@@ -249,7 +250,7 @@ class Learner:
         show = [d for d in datas if d.startswith("v:")]
         if show:
             prompt = self.catalog.prompt_by_id[show[0][2:]]
-            if prompt.answer.kind == "self":
+            if prompt.answer.kind == "self" or prompt.params:  # a template: its numbers are the learner's own
                 return ("press", show[0])
             right, self.right = self.right, not self.right
             return ("say", prompt.answer.value if right else wrong_answer(prompt))
