@@ -657,8 +657,9 @@ def fill(text: str, compiled: Compiled, env: Mapping[str, Value], *, math: bool 
         except (TemplateError, Unreadable) as exc:
             raise TemplateError(f"{m[0]}: {exc}") from exc
         after = text[pos:pos + 12]
-        if shown in ("1", "-1") and _COEFFICIENT_NEXT.match(after) and not _OPERAND_END.search(out[-1:] or " "):
-            shown = shown[:-1]  # 1x is x, -1x is -x
+        if (shown in ("1", "-1") and (in_math or math is False) and _COEFFICIENT_NEXT.match(after)
+                and not _OPERAND_END.search(out[-1:] or " ")):
+            shown = shown[:-1]  # 1x is x, -1x is -x (in maths and answers; prose keeps "1st")
         head = out.rstrip()
         if shown.startswith("-") and head.endswith("+") and single:
             out, shown = head[:-1] + "-" + out[len(head):], shown[1:].lstrip()
@@ -788,7 +789,7 @@ _UGLY = (
     (re.compile(r"(?<![\w.\\{^_])1(?=[a-zA-Z(]|\\(?!cdot|times|,|;|quad|%))"), "a coefficient 1"),
     (re.compile(r"(?<![\w.\\{^_])0(?=[a-zA-Z(])"), "a coefficient 0"),
     (re.compile(r"[+-]\s*0\s*(?=$|[)=+\-,\]}])"), "a '+ 0' term"),
-    (re.compile(r"\^\{?1\}?(?![\d.])"), "a power of 1"),
+    (re.compile(r"\^(?:\{\s*1\s*\}|1(?![\d./]))"), "a power of 1"),
     (re.compile(r"\^(?:-?\d{2,}|-\d)"), "a power without braces (write x^{@n@} inside {...})"),
 )
 

@@ -26,6 +26,7 @@ PROMPTS = {p["id"]: p for u in UNITS for p in u["prompts"]}
 CHECKABLE = {"number", "expression", "vector", "matrix", "set"}
 
 x, y, z, t, k, m, b, a_, b_ = sp.symbols("x y z t k m b a_ b_")
+x_real = sp.Symbol("x", real=True)  # an exponential equation: its real solution
 LOCALS = {"e": sp.E, "pi": sp.pi, "ln": sp.log, "sqrt": sp.sqrt, "x": x, "y": y, "z": z, "t": t}
 
 
@@ -97,6 +98,26 @@ def solve1(lhs, rhs, var=x):
 def line_through(p, q):
     slope = sp.Rational(q[1] - p[1], q[0] - p[0])
     return slope * (x - p[0]) + p[1]
+
+
+def slope(p, q):
+    """The slope of the line through the points p and q (rise over run)."""
+    return sp.Rational(q[1] - p[1], q[0] - p[0])
+
+
+def line_coefficients(p, q):
+    """[m, b] of the line y = m*x + b through the points p and q, from one equation per point."""
+    return system_solution([sp.Eq(m * p[0] + b, p[1]), sp.Eq(m * q[0] + b, q[1])], [m, b])
+
+
+def linear_sum_from_total(n, total, a, c):
+    """sum (a*x_i + c) over n values whose sum is total: computed on actual data with that sum (linearity
+    says any such data gives the same result)."""
+    data = [sp.Integer(total)] + [sp.Integer(0)] * (n - 1)
+    data2 = [sp.Rational(total, n)] * n
+    results = {sum(a * xi + c for xi in d) for d in (data, data2)}
+    assert len(results) == 1, results
+    return results.pop()
 
 
 def fn_shift_choice():
@@ -171,14 +192,14 @@ COMPUTE = {
     "alg-expressions-1": lambda: sp.expand(3 * (x + 2) - 2 * (x - 1)),
     # a template: computed from each instance's parameters v
     "alg-expressions-2": lambda v: solve1((v.c + v.k) * x - v.b, v.c * x + v.k * v.r - v.b),
-    "alg-expressions-3": lambda: (2 * a_**2 - 3 * a_ * b_).subs({a_: -2, b_: 3}),
+    "alg-expressions-3": lambda v: (v.m * a_**2 - v.n * a_ * b_).subs({a_: v.u, b_: v.w}),
     "alg-expressions-4": lambda: sp.expand((2 * x - 3) ** 2),
     "alg-expressions-5": lambda: sp.solve(x**2 - 5 * x + 6, x),
     "alg-expressions-6": lambda: solve1((x + 1) / 2 - (x - 2) / 3, 2),
     "alg-expressions-7": lambda: sp.solve(x**2 - 4 * x + 1, x),
     # alg-functions
-    "alg-functions-1": lambda: (3 * x - 4).subs(x, 2),
-    "alg-functions-2": lambda: sp.Rational(11 - 2, 4 - 1),
+    "alg-functions-1": lambda v: (v.m * x - v.c).subs(x, v.s),
+    "alg-functions-2": lambda v: slope((v.p, v.q), (v.p + v.r, v.q + v.k * v.r)),
     "alg-functions-3": lambda: sp.expand(2 * (x - 1) + 5),
     "alg-functions-4": fn_shift_choice,
     "alg-functions-5": lambda: (x**2).subs(x, 2 * x + 1),
@@ -186,25 +207,30 @@ COMPUTE = {
     "alg-functions-7": lambda: sp.minimum(x**2 - 6 * x + 5, x),
     # alg-exponents-logs
     "alg-exponents-logs-1": lambda: sp.simplify(x**5 * x**3 / x**2),
-    "alg-exponents-logs-2": lambda: sp.log(32, 2),
+    "alg-exponents-logs-2": lambda v: sp.log(v.b**v.n, v.b),
     "alg-exponents-logs-3": ln_ab_choice,
     "alg-exponents-logs-4": lambda: sp.Integer(8) ** sp.Rational(2, 3),
-    "alg-exponents-logs-5": lambda: solve1(3 ** (x + 1), 81),
+    "alg-exponents-logs-5": lambda v: solve1(v.b ** (x_real + v.c), v.b**v.n, x_real),
     "alg-exponents-logs-6": lambda: [s for s in sp.solve(sp.exp(2 * x) - 7, x) if s.is_real][0],
     "alg-exponents-logs-7": lambda: solve1(800 * 2 ** (-t / 3), 50, t),
     # alg-sigma
     "alg-sigma-1": lambda: sp.summation(k**2, (k, 1, 4)),
     "alg-sigma-2": lambda: sp.product(k, (k, 1, 4)),
-    "alg-sigma-3": lambda: sp.Rational(sum([2, -1, 5, 6]), 4),
-    "alg-sigma-4": lambda: 3 * 40 + 2 * 10,
+    "alg-sigma-3": lambda v: sp.Rational(sum([v.x_1, v.x_2, v.x_3, v.x_4]), 4),
+    "alg-sigma-4": lambda v: linear_sum_from_total(v.n, v.s, v.a, v.c),
     "alg-sigma-5": lambda: sp.summation(k, (k, 1, 100)),
-    "alg-sigma-6": lambda: sum((yi - hi) ** 2 for yi, hi in zip([3, 5, 2], [2, 5, 4], strict=True)),
+    "alg-sigma-6": lambda v: sum(
+        (yi - hi) ** 2
+        for yi, hi in zip(
+            [v.t_1, v.t_2, v.t_3], [v.t_1 - v.d_1, v.t_2 - v.d_2, v.t_3 - v.d_3], strict=True
+        )  # targets y, and the predictions the question shows
+    ),
     "alg-sigma-7": lambda: sum(i + j for i in range(1, 3) for j in range(1, 4)),
     # alg-systems
-    "alg-systems-1": lambda: system_solution([sp.Eq(x + y, 10), sp.Eq(x - y, 4)], [x, y]),
+    "alg-systems-1": lambda v: system_solution([sp.Eq(x + y, v.p + v.q), sp.Eq(x - y, v.p - v.q)], [x, y]),
     "alg-systems-2": check_point_choice,
     "alg-systems-3": lambda: system_solution([sp.Eq(y, 2 * x - 1), sp.Eq(3 * x + 2 * y, 12)], [x, y]),
-    "alg-systems-4": lambda: system_solution([sp.Eq(m * 1 + b, 5), sp.Eq(m * 3 + b, 9)], [m, b]),
+    "alg-systems-4": lambda v: line_coefficients((v.u, v.k * v.u + v.c), (v.w, v.k * v.w + v.c)),
     "alg-systems-5": count_solutions_choice,
     "alg-systems-6": k_for_infinitely_many,
     "alg-systems-7": lambda: system_solution(
@@ -212,18 +238,18 @@ COMPUTE = {
     ),
     # alg-trig
     "alg-trig-1": lambda: sp.Rational(3, sp.sqrt(3**2 + 4**2)),
-    "alg-trig-2": lambda: sp.sqrt(5**2 + 12**2),
+    "alg-trig-2": lambda v: sp.sqrt((v.p**2 - v.q**2) ** 2 + (2 * v.p * v.q) ** 2),  # legs of the drawn triangle
     "alg-trig-3": lambda: sp.cos(sp.rad(60)),
     "alg-trig-4": lambda: sp.cos(sp.asin(sp.Rational(5, 13))),
     "alg-trig-5": lambda: sp.deg(sp.atan(2 / (2 * sp.sqrt(3)))),
     "alg-trig-6": lambda: sp.sin(x) ** 2 + sp.cos(x) ** 2 + sp.tan(x) * sp.cos(x),
     "alg-trig-7": lambda: law_of_cosines(5, 8, 60),
     # alg-unit-circle
-    "alg-unit-circle-1": lambda: sp.rad(150),
+    "alg-unit-circle-1": lambda v: sp.rad(v.d),
     "alg-unit-circle-2": lambda: [sp.cos(sp.pi / 3), sp.sin(sp.pi / 3)],
     "alg-unit-circle-3": lambda: sp.cos(3 * sp.pi / 4),
     "alg-unit-circle-4": lambda: quadrant_choice(4),
-    "alg-unit-circle-5": lambda: sp.periodicity(sp.sin(4 * t), t),
+    "alg-unit-circle-5": lambda v: sp.periodicity(sp.sin(v.k * t), t),
     "alg-unit-circle-7": lambda: sp.solveset(
         sp.sin(x) - sp.Rational(1, 2), x, sp.Interval.Ropen(0, 2 * sp.pi)
     ),

@@ -4,6 +4,9 @@ Each computation below works from the data in the question (differentiating, int
 with sympy and never reads the YAML answer. The tests then compare it with the stored value, check that
 every listed mistake is really wrong, that every formula renders with matplotlib mathtext, and that the
 file loads cleanly with the project's loader.
+
+A template prompt (fresh numbers for every attempt) has a computation ``lambda v: ...`` of the instance's
+parameters ``v`` (``v.a``; vectors and matrices as sympy Matrix); the tests run over drawn instances of it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import yaml
 
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
+from tests.support.templates import instances, is_template
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "calculus.yaml"
@@ -64,12 +68,12 @@ def sigmoid(v):
 # ---------------------------------------------------------------- the computations
 
 
-def _chain_rule_5():
+def _chain_rule_5(v):
     # Build concrete g, f that satisfy the given data, then differentiate the composition.
-    g = 3 + 5 * (x - 2)  # g(2) = 3, g'(2) = 5
-    fprime = 7 + (4 - 7) * (u - 2)  # f'(2) = 7, f'(3) = 4 (linear f')
+    g = v.q + v.s * (x - v.p)  # g(p) = q, g'(p) = s
+    fprime = v.r + (v.m - v.r) * (u - v.p) / (v.q - v.p)  # f'(p) = r, f'(q) = m (linear f')
     f = sp.integrate(fprime, u)
-    return sp.diff(f.subs(u, g), x).subs(x, 2)
+    return sp.diff(f.subs(u, g), x).subs(x, v.p)
 
 
 def _steepest_direction_choice():
@@ -170,25 +174,38 @@ def _grad_at(f, point):
     return [sp.diff(f, v).subs(point) for v in (x, y)]
 
 
+def _steepest_rate(v):
+    # The point is the Pythagorean pair (m^2 - n^2, 2mn), in the order s picks.
+    legs = (v.m**2 - v.n**2, 2 * v.m * v.n)
+    px, py = legs if v.s == 1 else legs[::-1]
+    return sp.sqrt(sum(g**2 for g in _grad_at(x**2 + y**2, {x: px, y: py})))
+
+
+def _neuron_weight_grad(v):
+    target = v.w * v.x + v.b - v.d  # the target shown in the question
+    return sp.diff((w * x + b - y) ** 2, w).subs({w: v.w, b: v.b, x: v.x, y: target})
+
+
 L2 = (w + b - 1) ** 2 + (2 * w + b - 3) ** 2
 
-COMPUTE: dict[str, Callable[[], object]] = {
+# A fixed prompt's computation takes no argument; a template's takes the instance's parameters v.
+COMPUTE: dict[str, Callable[..., object]] = {
     # limits and derivatives
-    "calc-limits-derivatives-1": lambda: ((x**2).subs(x, 4) - (x**2).subs(x, 1)) / (4 - 1),
-    "calc-limits-derivatives-2": lambda: sp.limit((x**2 - 4) / (x - 2), x, 2),
+    "calc-limits-derivatives-1": lambda v: ((x**2).subs(x, v.q) - (x**2).subs(x, v.p)) / (v.q - v.p),
+    "calc-limits-derivatives-2": lambda v: sp.limit((x**2 - v.a**2) / (x - v.a), x, v.a),
     "calc-limits-derivatives-4": lambda: sp.simplify(((x + h) ** 2 + 3 * (x + h) - (x**2 + 3 * x)) / h),
     "calc-limits-derivatives-5": lambda: (x**2).subs(x, 3) + sp.limit(((3 + h) ** 2 - 9) / h, h, 0) * (x - 3),
     "calc-limits-derivatives-6": lambda: sp.limit((2**h - 1) / h, h, 0),
     # differentiation rules
-    "calc-diff-rules-1": lambda: sp.diff(x**5, x),
+    "calc-diff-rules-1": lambda v: sp.diff(x**v.n, x),
     "calc-diff-rules-2": _own_derivative_choice,
     "calc-diff-rules-3": lambda: sp.diff(3 * x**4 - 2 * x**2 + 7 * x - 1, x),
     "calc-diff-rules-4": lambda: sp.diff(1 / x**3, x),
     "calc-diff-rules-5": lambda: sp.diff(x**2 * sp.exp(x), x),
-    "calc-diff-rules-6": lambda: sp.diff(sp.sqrt(x), x).subs(x, 9),
+    "calc-diff-rules-6": lambda v: sp.diff(sp.sqrt(x), x).subs(x, v.k**2),
     "calc-diff-rules-7": lambda: sp.diff(x**2 * sp.sin(x), x),
     # chain rule
-    "calc-chain-rule-1": lambda: sp.diff((3 * x + 1) ** 4, x),
+    "calc-chain-rule-1": lambda v: sp.diff((v.a * x + v.b) ** v.n, x),
     "calc-chain-rule-2": lambda: sp.diff(sp.sin(x**2), x),
     "calc-chain-rule-3": lambda: sp.diff(sp.exp(-(x**2) / 2), x),
     "calc-chain-rule-4": lambda: sp.diff(sp.log(1 + sp.exp(x)), x),
@@ -196,7 +213,7 @@ COMPUTE: dict[str, Callable[[], object]] = {
     "calc-chain-rule-6": lambda: sp.diff(sigmoid(x), x),
     "calc-chain-rule-7": lambda: sp.idiff(x**2 + y**2 - 25, y, x).subs({x: 3, y: 4}),
     # integrals
-    "calc-integrals-1": lambda: sp.integrate(3 * x**2, (x, 0, 2)),
+    "calc-integrals-1": lambda v: sp.integrate(3 * x**2, (x, v.a, v.b)),
     "calc-integrals-2": lambda: (lambda F: F - F.subs(x, 0))(sp.integrate(4 * x**3 + 2 * x, x)),
     "calc-integrals-3": lambda: sum(sp.Rational(1, 2) * (sp.Rational(k, 2)) ** 2 for k in range(4)),
     "calc-integrals-4": lambda: sp.integrate(sp.exp(x), (x, 0, 1)),
@@ -216,7 +233,7 @@ COMPUTE: dict[str, Callable[[], object]] = {
     # partial derivatives
     "calc-partials-1": lambda: sp.diff(x**2 * y + 3 * y, x),
     "calc-partials-2": lambda: sp.diff(x**2 * y + 3 * y, y),
-    "calc-partials-3": lambda: sp.diff(x**3 + 2 * x * y**2 - y, y).subs({x: 1, y: 2}),
+    "calc-partials-3": lambda v: sp.diff(x**3 + 2 * x * y**2 - y, y).subs({x: v.p, y: v.q}),
     "calc-partials-4": lambda: sp.diff(sp.exp(x * y), x),
     "calc-partials-5": lambda: sp.diff(x**2 * y**3, y, x),
     "calc-partials-6": lambda: sp.diff(((w * 2 + b) - 5) ** 2, w),
@@ -224,14 +241,14 @@ COMPUTE: dict[str, Callable[[], object]] = {
     # gradients
     "calc-gradients-1": lambda: _grad_at(x**2 * y + y**3, {x: 1, y: 2}),
     "calc-gradients-2": _steepest_direction_choice,
-    "calc-gradients-3": lambda: sp.sqrt(sum(g**2 for g in _grad_at(x**2 + y**2, {x: 3, y: 4}))),
+    "calc-gradients-3": _steepest_rate,
     "calc-gradients-4": lambda: sp.Matrix(_grad_at(x**2 + y**2, {x: 1, y: 2})).dot(
         sp.Matrix([sp.Rational(3, 5), sp.Rational(4, 5)])
     ),
     "calc-gradients-5": lambda: list(-sp.Matrix(_grad_at(x**2 + y**2, {x: 3, y: 4})).normalized()),
     "calc-gradients-6": lambda: [sp.diff(L2, v).subs({w: 0, b: 0}) for v in (w, b)],
     # Jacobians and Hessians
-    "calc-jacobian-hessian-1": lambda: sp.Matrix([x + 2 * y, 3 * x - y]).jacobian([x, y]),
+    "calc-jacobian-hessian-1": lambda v: sp.Matrix([v.a * x + v.b * y, v.c * x + v.d * y]).jacobian([x, y]),
     "calc-jacobian-hessian-2": _jacobian_shape_choice,
     "calc-jacobian-hessian-3": lambda: sp.Matrix([x**2 * y, x + y**2]).jacobian([x, y]).subs({x: 1, y: 2}),
     "calc-jacobian-hessian-4": lambda: sp.hessian(x**2 + 3 * x * y + 4 * y**2, (x, y)),
@@ -246,7 +263,7 @@ COMPUTE: dict[str, Callable[[], object]] = {
         )
     ),
     # optimisation
-    "calc-optimisation-1": lambda: sp.solve(sp.diff(x**2 - 6 * x + 5, x), x)[0],
+    "calc-optimisation-1": lambda v: sp.solve(sp.diff(x**2 - 2 * v.h * x + v.h**2 + v.k, x), x)[0],
     "calc-optimisation-2": lambda: 3 - sp.Rational(1, 10) * sp.diff(x**2, x).subs(x, 3),
     "calc-optimisation-3": lambda: set(sp.solve(sp.diff(x**3 - 3 * x, x), x)),
     "calc-optimisation-4": lambda: list(
@@ -260,7 +277,7 @@ COMPUTE: dict[str, Callable[[], object]] = {
     # backpropagation
     "calc-backprop-1": lambda: [sp.diff((x + y) * z, v).subs({x: 1, y: 2, z: -3}) for v in (x, y, z)],
     "calc-backprop-2": lambda: (lambda s: s * (1 - s))(sp.Rational(4, 5)),
-    "calc-backprop-3": lambda: sp.diff((w * x + b - y) ** 2, w).subs({w: 2, b: 1, x: 3, y: 5}),
+    "calc-backprop-3": _neuron_weight_grad,
     "calc-backprop-4": _sigmoid_bias_grad_in_a,
     "calc-backprop-5": _relu_net,
     "calc-backprop-6": _linear_layer_grad,
@@ -332,26 +349,42 @@ def test_every_checkable_prompt_has_a_computation():
     assert CONCEPTUAL_CHOICES <= choices
 
 
+def _computed(pid: str, v):
+    """The independent computation for a prompt: of the instance's parameters v for a template."""
+    return COMPUTE[pid](v) if is_template(PROMPTS[pid]) else COMPUTE[pid]()
+
+
+def test_template_computations_take_the_parameters():
+    for pid, prompt in PROMPTS.items():
+        if pid in COMPUTE:
+            takes = COMPUTE[pid].__code__.co_argcount == 1
+            assert takes == is_template(prompt), f"{pid}: a template's computation is a function of v, a fixed one's of nothing"
+
+
 @pytest.mark.parametrize("pid", sorted(COMPUTE))
 def test_answer_matches_independent_computation(pid):
-    answer = PROMPTS[pid]["answer"]
-    expected = COMPUTE[pid]()
-    if answer["kind"] == "choice":
-        assert expected in answer["options"], f"{pid}: computed option {expected!r} is not offered"
-        assert answer["value"] == expected, f"{pid}: stored {answer['value']!r}, computed {expected!r}"
-    else:
-        assert same(answer, answer["value"], expected), (
-            f"{pid}: stored {answer['value']!r}, computed {expected}"
-        )
+    for v, prompt in instances(PROMPTS[pid]):  # a template: each instance, from its own parameters
+        answer = prompt["answer"]
+        expected = _computed(pid, v)
+        if answer["kind"] == "choice":
+            assert expected in answer["options"], f"{pid} {vars(v)}: computed option {expected!r} is not offered"
+            assert answer["value"] == expected, f"{pid} {vars(v)}: stored {answer['value']!r}, computed {expected!r}"
+        else:
+            assert same(answer, answer["value"], expected), (
+                f"{pid} {vars(v)}: stored {answer['value']!r}, computed {expected}"
+            )
 
 
 @pytest.mark.parametrize("pid", sorted(pid for pid, p in PROMPTS.items() if p["answer"]["kind"] in CHECKABLE))
 def test_mistakes_are_wrong_and_readable(pid):
-    p = PROMPTS[pid]
+    for v, prompt in instances(PROMPTS[pid]):  # a template: in every instance
+        _mistakes_are_wrong_and_readable(pid, prompt, _computed(pid, v))
+
+
+def _mistakes_are_wrong_and_readable(pid, p, correct):
     answer = p["answer"]
     mistakes = p.get("mistakes") or []
     assert 2 <= len(mistakes) <= 4, f"{pid}: {len(mistakes)} mistakes"
-    correct = COMPUTE[pid]()
     seen = set()
     for m in mistakes:
         text = m["answer"] if isinstance(m, dict) else str(m)
@@ -439,7 +472,7 @@ def _texts():
         yield f"{u['id']}.why_ml", u["why_ml"]
         for r in u["resources"]:
             yield f"{u['id']}.resource", r["title"] + " " + r.get("note", "")
-        for p in u["prompts"]:
+        for p in (drawn for t in u["prompts"] for _, drawn in instances(t, 3)):  # a template: 3 instances
             yield f"{p['id']}.question", p["question"]
             yield f"{p['id']}.solution", p["solution"]
             for i, hint in enumerate(p["hints"]):

@@ -2,7 +2,9 @@
 
 Each entry of ``COMPUTE`` rebuilds the answer from the data in the question with sympy or numpy, and the
 tests compare it with the value written in the YAML. Every listed mistake must differ from the answer, and
-every formula must render with matplotlib mathtext.
+every formula must render with matplotlib mathtext. A template prompt (fresh numbers for every attempt) is
+checked in each of its drawn instances: its ``COMPUTE`` entry takes the instance's parameters ``v`` (``v.a``;
+a vector or matrix as a sympy Matrix) and computes the answer from them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sympy.parsing.sympy_parser import (
 
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
+from tests.support.templates import instances, is_template
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "linear-algebra.yaml"
@@ -136,9 +139,11 @@ def is_linear_map(text: str) -> bool:
 
 A_eig = M([[4, 1], [2, 3]])
 
-COMPUTE: dict[str, Callable[[], Any]] = {
+# A fixed prompt's entry takes no argument; a template's takes the instance's parameters (``d`` where a
+# parameter is itself called v).
+COMPUTE: dict[str, Callable[..., Any]] = {
     # la-vectors
-    "la-vectors-1": lambda: vec(2, -1) + vec(-3, 4),
+    "la-vectors-1": lambda d: d.v + d.w,
     "la-vectors-2": lambda: 3 * vec(1, 4) - 2 * vec(2, -1),
     "la-vectors-3": lambda: vec(3, -4).norm(),
     "la-vectors-4": lambda: 6 * vec(sp.cos(sp.pi / 6), sp.sin(sp.pi / 6)),
@@ -151,7 +156,7 @@ COMPUTE: dict[str, Callable[[], Any]] = {
         options("la-span-2"),
         lambda o: o == ("A line through the origin" if M([[1, -2], [3, -6]]).rank() == 1 else "The whole plane"),
     ),
-    "la-span-3": lambda: M([[1, 3], [2, 1]]).solve(vec(7, 9)),
+    "la-span-3": lambda v: M.hstack(vec(1, v.p), vec(v.q, 1)).solve(v.r * vec(1, v.p) + v.s * vec(v.q, 1)),
     "la-span-4": lambda: sp.solve(M([[1, 3], [2, k]]).det(), k)[0],
     "la-span-5": lambda: choose(
         options("la-span-5"),
@@ -161,7 +166,7 @@ COMPUTE: dict[str, Callable[[], Any]] = {
     "la-span-6": lambda: M([[1, 1], [1, -1]]).solve(vec(5, 1)),
     "la-span-7": lambda: M([[1, 2, 3], [2, 4, 6], [0, 1, 1]]).T.rank(),
     # la-linear-maps
-    "la-linear-maps-1": lambda: M([[2, 1], [0, 3]]) * vec(1, 2),
+    "la-linear-maps-1": lambda d: M([[d.a, d.b], [d.c, d.d]]) * d.v,
     "la-linear-maps-2": lambda: M.hstack(vec(3, 1), vec(-1, 2)),
     "la-linear-maps-3": lambda: M.hstack(vec(3, 1), vec(-1, 2)) * vec(2, 5),
     "la-linear-maps-4": lambda: rotation(sp.pi / 2),
@@ -170,7 +175,7 @@ COMPUTE: dict[str, Callable[[], Any]] = {
     # T * [[1, 1], [1, -1]] (inputs as columns) = [[3, 1], [1, 5]] (images as columns)
     "la-linear-maps-7": lambda: M([[3, 1], [1, 5]]) * M([[1, 1], [1, -1]]).inv(),
     # la-matmul
-    "la-matmul-1": lambda: M([[1, 2], [3, 4]]) * M([[0, 1], [1, 0]]),
+    "la-matmul-1": lambda v: M([[v.a, v.b], [v.c, v.d]]) * M([[0, 1], [1, 0]]),
     "la-matmul-2": lambda: choose(
         options("la-matmul-2"),
         lambda o: o == "{} by {}".format(*(np.ones((2, 3)) @ np.ones((3, 4))).shape),
@@ -181,7 +186,7 @@ COMPUTE: dict[str, Callable[[], Any]] = {
     "la-matmul-6": lambda: M([[1, 1], [0, 1]]) ** 5,
     "la-matmul-7": lambda: (lambda a, b: a * b - b * a)(M([[1, 2], [3, 4]]), M([[2, 0], [1, 1]])),
     # la-determinants
-    "la-determinants-1": lambda: M([[3, 1], [2, 4]]).det(),
+    "la-determinants-1": lambda v: M([[v.a, v.b], [v.c, v.d]]).det(),
     "la-determinants-2": lambda: choose(
         options("la-determinants-2"),
         lambda o: "squashes" in o.lower() and M([[1, 2], [2, 4]]).det() == 0 and M([[1, 2], [2, 4]]).rank() < 2,
@@ -189,7 +194,7 @@ COMPUTE: dict[str, Callable[[], Any]] = {
     # a square of area 3 (side sqrt(3)) mapped by a matrix with determinant -2
     "la-determinants-3": lambda: abs((M([[0, 1], [2, 0]]) * sp.sqrt(3) * sp.eye(2)).det()),
     "la-determinants-4": lambda: M([[2, 0, 1], [1, 3, 2], [1, 1, 2]]).det(),
-    "la-determinants-5": lambda: _det_product(2, 3, -2),
+    "la-determinants-5": lambda v: _det_product(2, v.p, v.q),
     "la-determinants-6": lambda: _det_2abt(),
     "la-determinants-7": lambda: set(sp.solve(M([[k, 2], [3, k - 1]]).det(), k)),
     # la-systems-inverses
@@ -199,21 +204,24 @@ COMPUTE: dict[str, Callable[[], Any]] = {
     )[0],
     "la-systems-inverses-2": lambda: M([[2, 0], [0, 4]]).inv(),
     "la-systems-inverses-3": lambda: M([[3, 1], [5, 2]]).inv(),
-    "la-systems-inverses-4": lambda: M([[3, 1], [5, 2]]).LUsolve(vec(5, 9)),
+    # the system's right-hand side is A [r, s]; solve it back
+    "la-systems-inverses-4": lambda v: (lambda a: a.LUsolve(a * vec(v.r, v.s)))(
+        M([[v.p, 1], [v.p * v.q - 1, v.q]])
+    ),
     "la-systems-inverses-5": lambda: _singular_solution_counts(),
     "la-systems-inverses-6": lambda: M([[1, 1, 1], [0, 2, 5], [2, 5, -1]]).LUsolve(vec(6, -4, 27)),
     "la-systems-inverses-7": lambda: (M([[1, 2], [0, 1]]).inv() * M([[1, 0], [3, 1]]).inv()).inv(),
     # la-rank-nullspace
     "la-rank-nullspace-1": lambda: M([[1, 2], [2, 4]]).rank(),
     "la-rank-nullspace-2": lambda: _nullity_3x5_rank3(),
-    "la-rank-nullspace-3": lambda: null_with_first(M([[1, 2], [3, 6]]), 2),
+    "la-rank-nullspace-3": lambda v: null_with_first(M([[v.a, v.b], [v.k * v.a, v.k * v.b]]), v.b),
     "la-rank-nullspace-4": lambda: M([[1, 2, 3], [4, 5, 6], [7, 8, 9]]).rank(),
     "la-rank-nullspace-5": lambda: _column_space_choice(),
     "la-rank-nullspace-6": lambda: null_with_first(M([[1, 1, 1], [1, 2, 3]]), 1),
     "la-rank-nullspace-7": lambda: _rank_drop_k(),
     # la-dot-projections
-    "la-dot-projections-1": lambda: vec(2, -1, 3).dot(vec(4, 5, 1)),
-    "la-dot-projections-2": lambda: sp.solve(vec(3, k).dot(vec(4, -6)), k)[0],
+    "la-dot-projections-1": lambda v: vec(v.a, -v.b, v.c).dot(vec(v.p, v.q, v.r)),
+    "la-dot-projections-2": lambda v: sp.solve(vec(v.a, k).dot(vec(v.u * v.c, -v.c)), k)[0],
     "la-dot-projections-3": lambda: angle_deg(vec(1, 1, 0), vec(1, 0, 1)),
     "la-dot-projections-4": lambda: proj(vec(3, 4), vec(1, 2)),
     "la-dot-projections-5": lambda: vec(3, -4).dot(vec(2, 3)) / vec(3, -4).norm(),
@@ -232,7 +240,7 @@ COMPUTE: dict[str, Callable[[], Any]] = {
     "la-orthogonality-5": lambda: (lambda c: c / c[0])(vec(1, 0, 1).cross(vec(0, 1, 1))),
     "la-orthogonality-6": lambda: _least_squares_line(),
     # la-eigen
-    "la-eigen-1": lambda: eigvals(M([[3, 1], [0, -2]])),
+    "la-eigen-1": lambda v: eigvals(M([[v.p, v.b], [0, v.q]])),
     "la-eigen-2": lambda: eigval_of(A_eig, vec(1, 1)),
     "la-eigen-3": lambda: (A_eig - t * sp.eye(2)).det(),
     "la-eigen-4": lambda: eigvals(A_eig),
@@ -493,34 +501,67 @@ def test_every_checkable_prompt_has_a_computation() -> None:
 
 @pytest.mark.parametrize("pid", sorted(COMPUTE))
 def test_answer_matches_independent_computation(pid: str) -> None:
-    ans = PROMPTS[pid]["answer"]
-    got = COMPUTE[pid]()
-    if ans["kind"] == "choice":
-        assert got == ans["value"], (pid, got, ans["value"])
-        return
-    want = parse(ans["kind"], ans["value"])
-    assert equal(ans["kind"], as_sympy(got), want, ans.get("tolerance")), (pid, got, ans["value"])
+    template = is_template(PROMPTS[pid])
+    for v, prompt in instances(PROMPTS[pid]):  # a template: each instance, from its own parameters
+        ans = prompt["answer"]
+        got = COMPUTE[pid](v) if template else COMPUTE[pid]()
+        if ans["kind"] == "choice":
+            assert got == ans["value"], (pid, vars(v), got, ans["value"])
+            continue
+        want = parse(ans["kind"], ans["value"])
+        assert equal(ans["kind"], as_sympy(got), want, ans.get("tolerance")), (pid, vars(v), got, ans["value"])
+
+
+# Templates whose questions show numbers derived from the parameters (``let``): the numbers the learner sees
+# are recomputed here, so a wrong derivation cannot hide behind an answer computed from the parameters.
+QUESTION_SHOWS: dict[str, Callable[[Any], str]] = {
+    "la-span-3": lambda v: f"= [{v.r + v.q * v.s}, {v.p * v.r + v.s}]$",
+    "la-systems-inverses-4": lambda v: (
+        f"${v.p}x + y = {v.p * v.r + v.s}$, "
+        f"${v.p * v.q - 1}x + {v.q}y = {(v.p * v.q - 1) * v.r + v.q * v.s}$"
+    ),
+    "la-rank-nullspace-3": lambda v: f"A = [[{v.a}, {v.b}], [{v.k * v.a}, {v.k * v.b}]]",
+    "la-dot-projections-2": lambda v: f"$[{v.a}, k]$ perpendicular to $[{v.u * v.c}, {-v.c}]$",
+}
+
+
+@pytest.mark.parametrize("pid", sorted(QUESTION_SHOWS))
+def test_question_shows_the_derived_numbers(pid: str) -> None:
+    assert is_template(PROMPTS[pid]), pid
+    for v, prompt in instances(PROMPTS[pid]):
+        assert QUESTION_SHOWS[pid](v) in prompt["question"], (pid, vars(v), prompt["question"])
+
+
+def test_templates_draw_different_numbers() -> None:
+    """A converted prompt is a template whose instances differ (so the loops above see fresh numbers)."""
+    templates = [pid for pid, p in PROMPTS.items() if is_template(p)]
+    assert len(templates) >= 7
+    for pid in templates:
+        assert len({p["question"] for _, p in instances(PROMPTS[pid])}) > 1, pid
 
 
 @pytest.mark.parametrize(
     "pid", sorted(pid for pid, p in PROMPTS.items() if p["answer"]["kind"] in CHECKABLE)
 )
 def test_mistakes_differ_from_answer(pid: str) -> None:
-    p = PROMPTS[pid]
-    kind = p["answer"]["kind"]
-    want = parse(kind, p["answer"]["value"])
-    mistakes = p.get("mistakes", [])
-    assert 1 <= len(mistakes) <= 4, pid
-    for m in mistakes:
-        wrong = parse(kind, m["answer"])
-        assert not equal(kind, wrong, want), (pid, m["answer"])
+    for v, p in instances(PROMPTS[pid]):  # a template: in every instance
+        kind = p["answer"]["kind"]
+        want = parse(kind, p["answer"]["value"])
+        mistakes = p.get("mistakes", [])
+        assert 1 <= len(mistakes) <= 4, pid
+        if is_template(PROMPTS[pid]):
+            assert 2 <= len(mistakes), pid
+        for m in mistakes:
+            wrong = parse(kind, m["answer"])
+            assert not equal(kind, wrong, want), (pid, vars(v), m["answer"], p["answer"]["value"])
 
 
 def _prose() -> list[str]:
+    """Every text with formulas; a template's as the learner sees it, in a few drawn instances."""
     out = []
     for u in TOPIC["units"]:
         out += [u["summary"], u["why_ml"]]
-        for p in u["prompts"]:
+        for p in (drawn for t in u["prompts"] for _, drawn in instances(t, 3)):
             out += [p["question"], p["solution"], *p["hints"]]
             out += [m.get("hint", "") for m in p.get("mistakes", [])]
     return out

@@ -3,6 +3,8 @@
 Each computation below recomputes a prompt's answer from the problem's data with sympy or numpy, without
 reading the YAML value; the tests then compare it with the value written in the YAML, check that every
 listed mistake differs from the answer, and check that every formula renders with matplotlib mathtext.
+A template prompt (fresh numbers every attempt) is checked in each of many drawn instances: its computation
+takes the instance's parameters ``v`` (``v.a``; a vector as a sympy Matrix).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sympy as sp
 
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
+from tests.support.templates import instances, is_template
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "statistics.yaml"
@@ -203,17 +206,47 @@ def slope_through_origin(xs, ys):
 
 DESIGN = sp.Matrix([[1, 1], [1, 2], [1, 3]])
 
+
+# ---------------------------------------------------------------- the data of template instances
+
+
+def five_values(v) -> list:
+    """stat-descriptive-1: four close values and a large one that makes the mean a whole number."""
+    four = [v.a, v.a + v.p, v.a + v.p + v.q, v.a + v.p + v.q + v.r]
+    fifth = [x for x in range(four[-1] + 7, four[-1] + 12) if (sum(four) + x) % 5 == 0]
+    assert len(fifth) == 1, vars(v)
+    return [*four, fifth[0]]
+
+
+def estimates(v) -> list:
+    """stat-bias-variance-2: four runs scattered around the true value plus the bias (the last balancing)."""
+    first = [v.t + v.b + dev for dev in v.d]
+    return [*first, 4 * (v.t + v.b) - sum(first)]
+
+
+def regression_ys(v) -> list:
+    """stat-regression-6: y at x = 1, 2, 3 on the line a_0 + b_0 x, with residuals k (1, -2, 1)."""
+    return [v.a_0 + v.b_0 * xi + v.k * res for xi, res in zip([1, 2, 3], [1, -2, 1], strict=True)]
+
+
+def mean_of(values) -> sp.Expr:
+    return sp.Rational(sum(values), len(values))
+
+
+def sd_from_moments(mean, mean_of_squares) -> sp.Expr:
+    return sp.sqrt(mean_of_squares - mean**2)
+
 COMPUTE = {
     # stat-descriptive
-    "stat-descriptive-1": lambda: sp.Rational(sum([2, 3, 3, 5, 12]), 5),
+    "stat-descriptive-1": lambda v: mean_of(five_values(v)),
     "stat-descriptive-2": lambda: median([7, 1, 9, 4, 10, 3]),
     "stat-descriptive-3": robust_summary_choice,
     "stat-descriptive-4": lambda: population_var([2, 4, 4, 4, 5, 5, 7, 9]),
     "stat-descriptive-5": sd_after_affine,
     "stat-descriptive-6": lambda: list(sp.Matrix([[1, 2], [3, 0], [5, 4]]).T * sp.ones(3, 1) / 3),
-    "stat-descriptive-7": lambda: sp.sqrt(13 - 3**2),
+    "stat-descriptive-7": lambda v: sd_from_moments(v.m, v.m**2 + v.s**2),
     # stat-sampling-estimators
-    "stat-sampling-estimators-2": lambda: 12 / sp.sqrt(36),
+    "stat-sampling-estimators-2": lambda v: v.r * v.k / sp.sqrt(v.k**2),  # sigma = r k, n = k^2
     "stat-sampling-estimators-3": lambda: [sp.Rational(sum([3, 8, 5, 4]), 4), sample_var([3, 8, 5, 4])],
     "stat-sampling-estimators-4": lambda: sp.solve(sp.Eq(1 / sp.sqrt(n_), sp.Rational(1, 2)), n_)[0],
     "stat-sampling-estimators-5": lambda: [50, 10 / sp.sqrt(25)],
@@ -222,13 +255,13 @@ COMPUTE = {
     ),
     # stat-bias-variance
     "stat-bias-variance-1": biased_estimator_choice,
-    "stat-bias-variance-2": lambda: sp.Rational(sum([9, 11, 12, 8]), 4) - 9,
+    "stat-bias-variance-2": lambda v: mean_of(estimates(v)) - v.t,
     "stat-bias-variance-3": lambda: 2**2 + 5,
     "stat-bias-variance-4": lower_mse_choice,
-    "stat-bias-variance-5": lambda: sp.Rational(36, 9),
+    "stat-bias-variance-5": lambda v: (v.m * v.n) / v.n,  # sigma^2 = m n
     "stat-bias-variance-7": lambda: sp.Rational(5 - 1, 5) * 10 - 10,
     # stat-confidence-intervals
-    "stat-confidence-intervals-1": lambda: 2 * 6 / sp.sqrt(9),
+    "stat-confidence-intervals-1": lambda v: 2 * (v.r * v.k) / sp.sqrt(v.k**2),  # sigma = r k, n = k^2
     "stat-confidence-intervals-2": wider_choice,
     "stat-confidence-intervals-3": lambda: [50 - 1.96 * 10 / np.sqrt(100), 50 + 1.96 * 10 / np.sqrt(100)],
     "stat-confidence-intervals-5": lambda: NORMAL.inv_cdf(0.95),
@@ -236,7 +269,8 @@ COMPUTE = {
     "stat-confidence-intervals-7": lambda: ((15.8 - 12.2) / 2) * np.sqrt(36) / 1.96,
     # stat-hypothesis-tests
     "stat-hypothesis-tests-1": lambda: decision(0.03),
-    "stat-hypothesis-tests-2": lambda: (52 - 50) / (8 / sp.sqrt(64)),
+    # mu_0 = 10 h, x-bar = mu_0 + z r, sigma = r k, n = k^2
+    "stat-hypothesis-tests-2": lambda v: ((10 * v.h + v.z * v.r) - 10 * v.h) / (v.r * v.k / sp.sqrt(v.k**2)),
     "stat-hypothesis-tests-4": lambda: two_sided_p(2.0),
     "stat-hypothesis-tests-5": lambda: decision(two_sided_p(1.8)),
     "stat-hypothesis-tests-6": lambda: 200 * sp.Rational(5, 100),
@@ -245,16 +279,23 @@ COMPUTE = {
     # stat-correlation
     "stat-correlation-2": lambda: correlation([1, 2, 3, 4], [10 - 2 * v for v in [1, 2, 3, 4]]),
     "stat-correlation-4": lambda: correlation([1, 2, 3], [1, 3, 2]),
-    "stat-correlation-5": lambda: sp.Rational(-6, 3 * 5),
+    "stat-correlation-5": lambda v: sp.Rational(v.d, v.a * v.b),
     "stat-correlation-6": correlation_after_transform,
     "stat-correlation-7": lambda: covariance_matrix([[1, 2], [3, 6], [5, 4]]),
     # stat-regression
-    "stat-regression-1": lambda: 2 + sp.Rational(1, 2) * 10,
+    "stat-regression-1": lambda v: v.a + v.b * (2 * v.h),  # x = 2 h
     "stat-regression-2": lambda: 9 - (2 + sp.Rational(1, 2) * 10),
     "stat-regression-4": lambda: sp.Rational(8, 10) * 10 / 4,
     "stat-regression-5": lambda: (DESIGN.T * DESIGN).tolist(),
-    "stat-regression-6": lambda: ols([1, 2, 3], [2, 3, 7]),
+    "stat-regression-6": lambda v: ols([1, 2, 3], regression_ys(v)),
     "stat-regression-7": lambda: slope_through_origin([1, 2, 3], [2, 3, 7]),
+}
+
+# the numbers a template's question shows, in order (its data is what the computation above used)
+SHOWN = {
+    "stat-descriptive-1": five_values,
+    "stat-bias-variance-2": lambda v: [v.t, *estimates(v)],
+    "stat-regression-6": lambda v: [n for xi, yi in zip([1, 2, 3], regression_ys(v), strict=True) for n in (xi, yi)],
 }
 
 
@@ -291,11 +332,29 @@ def test_every_checkable_prompt_has_a_computation():
 
 @pytest.mark.parametrize("pid", sorted(COMPUTE))
 def test_answer_matches_independent_computation(pid):
-    answer = PROMPTS[pid]["answer"]
-    computed = COMPUTE[pid]()
-    assert matches(answer["kind"], answer["value"], computed, answer.get("tolerance") or 0.0), (
-        f"{pid}: YAML says {answer['value']!r}, computed {computed!r}"
-    )
+    for v, prompt in instances(PROMPTS[pid]):  # a template: each instance, from its own parameters
+        answer = prompt["answer"]
+        computed = COMPUTE[pid](v) if is_template(PROMPTS[pid]) else COMPUTE[pid]()
+        assert matches(answer["kind"], answer["value"], computed, answer.get("tolerance") or 0.0), (
+            f"{pid} {vars(v)}: YAML says {answer['value']!r}, computed {computed!r}"
+        )
+
+
+def test_template_questions_show_the_computed_data():
+    assert SHOWN.keys() <= {pid for pid, p in PROMPTS.items() if is_template(p)}
+    for pid, shown in SHOWN.items():
+        for v, prompt in instances(PROMPTS[pid]):
+            numbers = [int(n) for n in re.findall(r"-?\d+", prompt["question"])]
+            assert numbers == shown(v), f"{pid} {vars(v)}: {prompt['question']!r}"
+
+
+def test_templates_are_spread_over_the_units():
+    templates = [u["id"] for u in UNITS for p in u["prompts"] if is_template(p)]
+    assert len(templates) >= 6 and len(set(templates)) >= 4, templates
+    for pid, p in PROMPTS.items():
+        if is_template(p):
+            assert p["answer"]["kind"] != "self", pid
+            assert pid in COMPUTE, pid
 
 
 def _differs(kind: str, value: str, wrong: str, tol: float) -> bool:
@@ -314,8 +373,13 @@ def _differs(kind: str, value: str, wrong: str, tol: float) -> bool:
 
 @pytest.mark.parametrize("pid", sorted(PROMPTS))
 def test_mistakes_differ_from_answer(pid):
-    answer = PROMPTS[pid]["answer"]
-    mistakes = PROMPTS[pid].get("mistakes") or []
+    for _, prompt in instances(PROMPTS[pid]):  # a template: in every instance
+        _mistakes_differ(pid, prompt)
+
+
+def _mistakes_differ(pid, prompt):
+    answer = prompt["answer"]
+    mistakes = prompt.get("mistakes") or []
     if answer["kind"] in CHECKABLE:
         assert 2 <= len(mistakes) <= 4, pid
     if answer["kind"] == "choice":
@@ -323,7 +387,7 @@ def test_mistakes_differ_from_answer(pid):
         assert all(len(o) < 40 for o in answer["options"]), pid
     for mistake in mistakes:
         assert _differs(answer["kind"], answer["value"], mistake["answer"], answer.get("tolerance") or 0.0), (
-            f"{pid}: mistake {mistake['answer']!r} equals the answer"
+            f"{pid}: mistake {mistake['answer']!r} equals the answer {answer['value']!r}"
         )
     if answer["kind"] == "expression":
         declared = {sp.Symbol(v) for v in answer["vars"]}
@@ -337,7 +401,7 @@ def _texts():
     for u in UNITS:
         yield u["id"] + ".summary", u["summary"]
         yield u["id"] + ".why_ml", u["why_ml"]
-        for p in u["prompts"]:
+        for p in (drawn for t in u["prompts"] for _, drawn in instances(t, 3)):
             yield p["id"] + ".question", p["question"]
             yield p["id"] + ".solution", p["solution"]
             for i, h in enumerate(p["hints"]):
