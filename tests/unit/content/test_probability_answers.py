@@ -1,9 +1,12 @@
 """Independent re-computation of every checkable answer in content/topics/probability.yaml.
 
 Each entry of ``COMPUTE`` recomputes one prompt's answer from the problem's data (by brute-force
-enumeration, sympy / sympy.stats, or exact fractions) without reading the YAML answer. The tests
-then compare with the YAML value, check that every listed mistake is really wrong, that every
-formula renders with matplotlib mathtext, and that the file loads cleanly with the project loader.
+enumeration, sympy / sympy.stats, or exact fractions) without reading the YAML answer. A template
+prompt (fresh numbers for every attempt) has an entry ``lambda v: ...`` that recomputes the answer
+from each drawn instance's parameters ``v`` (``v.n``, ``v.x`` a sympy Matrix); the tests run over
+``instances(prompt)``. The tests then compare with the YAML value, check that every listed mistake
+is really wrong, that every formula renders with matplotlib mathtext, and that the file loads
+cleanly with the project loader.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bot.content.model import Prompt
 from bot.practice.check import validate_prompt
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
+from tests.support.templates import instances, is_template
 
 ROOT = Path(__file__).resolve().parents[3]
 TOPIC_FILE = ROOT / "content" / "topics" / "probability.yaml"
@@ -63,6 +67,11 @@ theta = sp.Symbol("theta", positive=True)
 
 def bayes(prior: sp.Expr, like_h: sp.Expr, like_not_h: sp.Expr) -> sp.Expr:
     return like_h * prior / (like_h * prior + like_not_h * (1 - prior))
+
+
+def total_probability(priors: list[sp.Expr], likelihoods: list[sp.Expr]) -> sp.Expr:
+    assert sum(priors) == 1
+    return sum(p * q for p, q in zip(priors, likelihoods, strict=True))
 
 
 def joint_e(f: Callable[[int, int], Any]) -> sp.Expr:
@@ -109,7 +118,7 @@ def mle(loglik: sp.Expr, var: sp.Symbol) -> sp.Expr:
 # ---------------------------------------------------------------- unit-by-unit computations
 
 
-def _counting() -> dict[str, Callable[[], Any]]:
+def _counting() -> dict[str, Callable[..., Any]]:
     def heart_or_king() -> sp.Expr:
         return frac(sum(1 for r, s in DECK if s == "H" or r == 13), len(DECK))
 
@@ -122,22 +131,25 @@ def _counting() -> dict[str, Callable[[], Any]]:
         days = list(itertools.product(range(7), repeat=4))
         return frac(sum(1 for d in days if len(set(d)) < 4), len(days))
 
-    def at_least_one_six() -> sp.Expr:
-        rolls = list(itertools.product(DIE, repeat=4))
+    def at_least_one_six(v: Any) -> sp.Expr:
+        rolls = list(itertools.product(DIE, repeat=int(v.n)))
         return frac(sum(1 for r in rolls if 6 in r), len(rolls))
+
+    def committees(v: Any) -> sp.Expr:
+        return sp.Integer(len(list(itertools.combinations(range(int(v.n)), int(v.k)))))
 
     return {
         "prob-counting-1": lambda: frac(sum(1 for k in DIE if sp.isprime(k)), 6),
         "prob-counting-2": lambda: frac(sum(1 for a, b in itertools.product(DIE, DIE) if a + b == 7), 36),
-        "prob-counting-3": lambda: sp.Integer(len(list(itertools.combinations(range(8), 3)))),
+        "prob-counting-3": committees,  # template: C(n, k) by listing the committees
         "prob-counting-4": heart_or_king,
-        "prob-counting-5": at_least_one_six,
+        "prob-counting-5": at_least_one_six,  # template: n rolls
         "prob-counting-6": exactly_two_red,
         "prob-counting-7": shared_weekday,
     }
 
 
-def _conditional() -> dict[str, Callable[[], Any]]:
+def _conditional() -> dict[str, Callable[..., Any]]:
     def six_given_even() -> sp.Expr:
         even = [k for k in DIE if k % 2 == 0]
         return frac(even.count(6), len(even))
@@ -152,26 +164,37 @@ def _conditional() -> dict[str, Callable[[], Any]]:
 
     return {
         "prob-conditional-1": six_given_even,
-        "prob-conditional-2": lambda: R(2, 10) / R(4, 10),
+        # template: P(A) = a/10, P(B) = b/10, P(A and B) = c/10
+        "prob-conditional-2": lambda v: (v.c / sp.Integer(10)) / (v.b / sp.Integer(10)),
         "prob-conditional-3": lambda: independent_choice(R(1, 2), R(2, 5), R(1, 5)),
         "prob-conditional-4": lambda: independent_choice(R(3, 10), R(1, 2), 0),
         "prob-conditional-5": two_aces,
-        "prob-conditional-6": lambda: R(60, 100) * R(2, 100) + R(40, 100) * R(5, 100),
+        # template: machine A makes a share s/10 with defect rate d_A %, machine B the rest with d_B %
+        "prob-conditional-6": lambda v: total_probability(
+            [v.s / sp.Integer(10), 1 - v.s / sp.Integer(10)], [v.d_A / sp.Integer(100), v.d_B / sp.Integer(100)]
+        ),
         "prob-conditional-7": all_heads_given_one,
     }
 
 
-def _bayes() -> dict[str, Callable[[], Any]]:
+def _bayes() -> dict[str, Callable[..., Any]]:
+    def urn_one_given_red(v: Any) -> sp.Expr:
+        """Every (urn, ball) pair: the urn by a fair coin, then a ball uniformly from it."""
+        urns = {1: ["r"] * int(v.r_1) + ["b"] * int(v.b_1), 2: ["r"] * int(v.r_2) + ["b"] * int(v.b_2)}
+        weights = {(u, i): R(1, 2) / len(balls) for u, balls in urns.items() for i in range(len(balls))}
+        red = {key: w for key, w in weights.items() if urns[key[0]][key[1]] == "r"}
+        return sum(w for key, w in red.items() if key[0] == 1) / sum(red.values())
+
     return {
         "prob-bayes-1": lambda: R(9, 10) * R(2, 10) / R(3, 10),
-        "prob-bayes-4": lambda: bayes(R(1, 2), R(3, 4), R(1, 4)),
+        "prob-bayes-4": urn_one_given_red,  # template
         "prob-bayes-5": lambda: bayes(R(2, 10), R(40, 100), R(5, 100)),
         "prob-bayes-6": lambda: bayes(R(2, 100), R(95, 100), R(10, 100)),
         "prob-bayes-7": lambda: bayes(R(2, 100), R(95, 100) ** 2, R(10, 100) ** 2),
     }
 
 
-def _random_variables() -> dict[str, Callable[[], Any]]:
+def _random_variables() -> dict[str, Callable[..., Any]]:
     three = list(itertools.product("HT", repeat=3))
     two = list(itertools.product("HT", repeat=2))
 
@@ -186,7 +209,8 @@ def _random_variables() -> dict[str, Callable[[], Any]]:
     return {
         "prob-random-variables-1": lambda: {sp.Integer(s.count("H")) for s in three},
         "prob-random-variables-2": lambda: frac(sum(1 for s in three if s.count("H") == 2), len(three)),
-        "prob-random-variables-3": lambda: 1 - R(2, 10) - R(5, 10),
+        # template: P(X = 1) = a/10 and P(X = 2) = b/10 with b = 10 - u - a, as the question shows them
+        "prob-random-variables-3": lambda v: 1 - v.a / sp.Integer(10) - (10 - v.u - v.a) / sp.Integer(10),
         "prob-random-variables-4": lambda: frac(sum(1 for s in three if s.count("H") <= 1), len(three)),
         "prob-random-variables-5": lambda: [frac(sum(1 for s in two if s.count("H") == k), 4) for k in range(3)],
         "prob-random-variables-6": point_probability,
@@ -194,13 +218,18 @@ def _random_variables() -> dict[str, Callable[[], Any]]:
     }
 
 
-def _expectation_variance() -> dict[str, Callable[[], Any]]:
+def _expectation_variance() -> dict[str, Callable[..., Any]]:
     die = st.DiscreteUniform("D", list(DIE))
 
-    def scaled_variance() -> sp.Expr:
-        x = st.FiniteRV("X", {sp.sqrt(5): R(1, 2), -sp.sqrt(5): R(1, 2)})
-        assert st.variance(x) == 5
-        return sp.simplify(st.variance(2 * x - 3))
+    def shifted_mean(v: Any) -> sp.Expr:
+        x = st.DiscreteUniform("Y", [v.m - 1, v.m + 1])  # any X with E[X] = m
+        assert st.E(x) == v.m
+        return st.E(v.a * x + v.b)
+
+    def scaled_variance(v: Any) -> sp.Expr:
+        x = st.FiniteRV("X", {sp.sqrt(v.v): R(1, 2), -sp.sqrt(v.v): R(1, 2)})  # any X with Var(X) = v
+        assert st.variance(x) == v.v
+        return sp.simplify(st.variance(v.a * x - v.b))
 
     def game() -> sp.Expr:
         return sum(R(1, 6) * (12 if k == 6 else 0) for k in DIE) - 5
@@ -208,15 +237,15 @@ def _expectation_variance() -> dict[str, Callable[[], Any]]:
     return {
         "prob-expectation-variance-1": lambda: st.E(die),
         "prob-expectation-variance-2": lambda: 0 * R(5, 10) + 10 * R(3, 10) + 20 * R(2, 10),
-        "prob-expectation-variance-3": lambda: st.E(3 * st.DiscreteUniform("Y", [3, 5]) + 2),
+        "prob-expectation-variance-3": shifted_mean,  # template: E[X] = m, find E[aX + b]
         "prob-expectation-variance-4": lambda: st.variance(die),
-        "prob-expectation-variance-5": scaled_variance,
+        "prob-expectation-variance-5": scaled_variance,  # template: Var(X) = v, find Var(aX - b)
         "prob-expectation-variance-6": game,
         "prob-expectation-variance-7": lambda: sp.simplify(st.variance(st.Bernoulli("B", sp.Symbol("p")))),
     }
 
 
-def _distributions() -> dict[str, Callable[[], Any]]:
+def _distributions() -> dict[str, Callable[..., Any]]:
     def uniform_variance() -> sp.Expr:
         b = sp.Symbol("b", positive=True)
         x = sp.Symbol("x")
@@ -232,10 +261,14 @@ def _distributions() -> dict[str, Callable[[], Any]]:
         assert abs(phi((58 - 50) / 4) - phi((46 - 50) / 4) - 0.8185) < 5e-4
         return R("0.9772") - (1 - R("0.8413"))
 
-    binom = st.Binomial("X", 20, R(3, 10))
+    def binomial_moments(v: Any) -> list[sp.Expr]:
+        binom = st.Binomial("X", int(v.n), v.k / sp.Integer(10))  # p = 0.k
+        return [st.E(binom), st.variance(binom)]
+
     return {
-        "prob-distributions-1": lambda: st.P(sp.Eq(st.Binomial("X", 5, R(1, 2)), 2)),
-        "prob-distributions-2": lambda: [st.E(binom), st.variance(binom)],
+        # templates: Binomial(n, 1/2) at k; Binomial(n, k/10) mean and variance
+        "prob-distributions-1": lambda v: st.P(sp.Eq(st.Binomial("X", int(v.n), R(1, 2)), v.k)),
+        "prob-distributions-2": binomial_moments,
         "prob-distributions-4": lambda: st.density(st.Poisson("N", 2))(2),
         "prob-distributions-5": normal_tail,
         "prob-distributions-6": uniform_variance,
@@ -271,11 +304,13 @@ def _joint() -> dict[str, Callable[[], Any]]:
     }
 
 
-def _lln_clt() -> dict[str, Callable[[], Any]]:
-    def var_of_mean() -> sp.Expr:
-        xs = [st.FiniteRV(f"X{i}", {4: R(1, 2), -4: R(1, 2)}) for i in range(4)]  # each has variance 16
-        assert all(st.variance(x) == 16 for x in xs)
-        return sp.simplify(st.variance(sum(xs) / 4))
+def _lln_clt() -> dict[str, Callable[..., Any]]:
+    def var_of_mean(v: Any) -> sp.Expr:
+        n, s2 = int(v.n), v.r * v.n  # the question shows sigma^2 = r*n and n
+        # each draw is +-sigma with probability 1/2 (variance sigma^2): average over all 2^n outcomes
+        outcomes = list(itertools.product((-1, 1), repeat=n))
+        means = [sp.sqrt(s2) * R(sum(signs), n) for signs in outcomes]
+        return sp.expand(sum(m**2 for m in means) / len(outcomes) - (sum(means) / len(outcomes)) ** 2)
 
     def var_of_sum() -> sp.Expr:
         return 100 * st.variance(st.DiscreteUniform("D", list(DIE)))
@@ -296,8 +331,9 @@ def _lln_clt() -> dict[str, Callable[[], Any]]:
         return sp.sqrt(st.variance(st.Bernoulli("B", p)) / n)
 
     return {
-        "prob-lln-clt-1": var_of_mean,
-        "prob-lln-clt-3": lambda: sp.sqrt(sp.Integer(10) ** 2 / 25),
+        "prob-lln-clt-1": var_of_mean,  # template
+        # template: the question shows sigma = s*m and n = m^2
+        "prob-lln-clt-3": lambda v: sp.sqrt((v.s * v.m) ** 2 / (v.m**2)),
         "prob-lln-clt-4": var_of_sum,
         "prob-lln-clt-5": mean_tail,
         "prob-lln-clt-6": coin_tail,
@@ -305,12 +341,13 @@ def _lln_clt() -> dict[str, Callable[[], Any]]:
     }
 
 
-def _mle() -> dict[str, Callable[[], Any]]:
+def _mle() -> dict[str, Callable[..., Any]]:
     p = sp.Symbol("p", positive=True)
 
-    def poisson_mle() -> sp.Expr:
+    def poisson_mle(v: Any) -> sp.Expr:
         lam = sp.Symbol("lambda", positive=True)
-        data = [2, 4, 3, 0, 6]
+        data = [*v.x, 0, 5 * v.l - sum(v.x)]  # the five counts as the question shows them
+        assert all(x >= 0 for x in data)
         loglik = sum(sp.log(st.density(st.Poisson("N", lam))(x)) for x in data)
         return mle(sp.expand_log(loglik, force=True), lam)
 
@@ -334,9 +371,9 @@ def _mle() -> dict[str, Callable[[], Any]]:
         return sol
 
     return {
-        "prob-mle-1": lambda: mle(7 * sp.log(p) + 3 * sp.log(1 - p), p),
+        "prob-mle-1": lambda v: mle(v.h * sp.log(p) + (v.n - v.h) * sp.log(1 - p), p),  # template
         "prob-mle-2": lambda: sp.Mul(*[p if f == "H" else 1 - p for f in "HHT"]),
-        "prob-mle-3": poisson_mle,
+        "prob-mle-3": poisson_mle,  # template
         "prob-mle-4": lambda: sp.diff(7 * sp.log(p) + 3 * sp.log(1 - p), p),
         "prob-mle-5": cross_entropy,
         "prob-mle-6": normal_var_mle,
@@ -344,7 +381,7 @@ def _mle() -> dict[str, Callable[[], Any]]:
     }
 
 
-def _bayesian_inference() -> dict[str, Callable[[], Any]]:
+def _bayesian_inference() -> dict[str, Callable[..., Any]]:
     def rule_of_succession() -> sp.Expr:
         k, n = sp.symbols("k n", positive=True)
         a, b = k + 1, n - k + 1  # posterior Beta(a, b) after a flat prior
@@ -353,15 +390,16 @@ def _bayesian_inference() -> dict[str, Callable[[], Any]]:
 
     return {
         "prob-bayesian-inference-1": lambda: bayes(R(1, 2), R(3, 4), R(1, 2)),
-        "prob-bayesian-inference-3": lambda: kernel_beta_params(posterior_kernel(1, 1, 7, 3)),
-        "prob-bayesian-inference-4": lambda: kernel_mean(posterior_kernel(2, 2, 3, 1)),
+        # templates: h heads and t tails after a Beta(1, 1) prior, and after a Beta(s, s) prior
+        "prob-bayesian-inference-3": lambda v: kernel_beta_params(posterior_kernel(1, 1, int(v.h), int(v.t))),
+        "prob-bayesian-inference-4": lambda v: kernel_mean(posterior_kernel(int(v.s), int(v.s), int(v.h), int(v.t))),
         "prob-bayesian-inference-5": lambda: kernel_mode(posterior_kernel(2, 2, 3, 1)),
         "prob-bayesian-inference-6": lambda: bayes(R(1, 2), R(3, 4) ** 2, R(1, 2) ** 2),
         "prob-bayesian-inference-7": rule_of_succession,
     }
 
 
-COMPUTE: dict[str, Callable[[], Any]] = {
+COMPUTE: dict[str, Callable[..., Any]] = {
     **_counting(),
     **_conditional(),
     **_bayes(),
@@ -458,14 +496,16 @@ def test_every_checkable_prompt_has_a_computation() -> None:
 
 @pytest.mark.parametrize("pid", sorted(COMPUTE))
 def test_answer_is_recomputed(pid: str) -> None:
-    answer = PROMPTS[pid]["answer"]
-    computed = COMPUTE[pid]()
-    if answer["kind"] == "choice":
-        assert computed in answer["options"], f"{pid}: computed option {computed!r} is not offered"
-        assert answer["value"] == computed, f"{pid}: YAML {answer['value']!r}, computed {computed!r}"
-        return
-    given = parse_value(answer, answer["value"])
-    assert same(answer, given, computed), f"{pid}: YAML {answer['value']!r}, computed {computed}"
+    for v, prompt in instances(PROMPTS[pid]):  # a template: each instance, from its own parameters
+        answer = prompt["answer"]
+        computed = COMPUTE[pid](v) if is_template(PROMPTS[pid]) else COMPUTE[pid]()
+        where = f"{pid} {vars(v)}" if vars(v) else pid
+        if answer["kind"] == "choice":
+            assert computed in answer["options"], f"{where}: computed option {computed!r} is not offered"
+            assert answer["value"] == computed, f"{where}: YAML {answer['value']!r}, computed {computed!r}"
+            continue
+        given = parse_value(answer, answer["value"])
+        assert same(answer, given, computed), f"{where}: YAML {answer['value']!r}, computed {computed}"
 
 
 def _rounded_decimal_matches(mistake: str, value: sp.Expr) -> bool:
@@ -479,24 +519,26 @@ def _rounded_decimal_matches(mistake: str, value: sp.Expr) -> bool:
 
 @pytest.mark.parametrize("pid", sorted(p for p in PROMPTS if PROMPTS[p]["answer"]["kind"] in CHECKED_KINDS))
 def test_mistakes_differ_from_answer(pid: str) -> None:
-    prompt = PROMPTS[pid]
-    answer = prompt["answer"]
-    mistakes = prompt.get("mistakes", [])
-    assert 2 <= len(mistakes) <= 4, f"{pid}: give 2-4 plausible wrong answers"
-    value = parse_value(answer, answer["value"])
-    for m in mistakes:
-        wrong = parse_value(answer, m["answer"])
-        assert not same(answer, wrong, value), f"{pid}: mistake {m['answer']!r} equals the answer"
-        if answer["kind"] == "number" and answer.get("tolerance") is None:
-            assert not _rounded_decimal_matches(m["answer"], value), f"{pid}: {m['answer']!r} rounds to the answer"
-        assert m.get("hint"), f"{pid}: mistake {m['answer']!r} needs a hint"
+    for v, prompt in instances(PROMPTS[pid]):  # a template: in every instance
+        where = f"{pid} {vars(v)}" if vars(v) else pid
+        answer = prompt["answer"]
+        mistakes = prompt.get("mistakes", [])
+        assert 2 <= len(mistakes) <= 4, f"{where}: give 2-4 plausible wrong answers"
+        value = parse_value(answer, answer["value"])
+        for m in mistakes:
+            wrong = parse_value(answer, m["answer"])
+            assert not same(answer, wrong, value), f"{where}: mistake {m['answer']!r} equals the answer"
+            if answer["kind"] == "number" and answer.get("tolerance") is None:
+                assert not _rounded_decimal_matches(m["answer"], value), f"{where}: {m['answer']!r} rounds to the answer"
+            assert m.get("hint"), f"{where}: mistake {m['answer']!r} needs a hint"
 
 
 @pytest.mark.parametrize(
     "pid", sorted(p for p in PROMPTS if PROMPTS[p]["answer"]["kind"] in ("number", "choice"))
 )
 def test_checker_accepts_answer_and_rejects_mistakes(pid: str) -> None:
-    assert validate_prompt(Prompt.model_validate(PROMPTS[pid])) == []
+    for v, prompt in instances(PROMPTS[pid]):  # a template: every instance as the learner sees it
+        assert validate_prompt(Prompt.model_validate(prompt)) == [], f"{pid} {vars(v)}"
 
 
 def test_rule_of_succession_by_integration() -> None:
@@ -519,8 +561,8 @@ def texts() -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = [("description", DATA.get("description", ""))]
     for u in UNITS:
         out += [(u["id"] + ".summary", u["summary"]), (u["id"] + ".why_ml", u["why_ml"])]
-        for p in u["prompts"]:
-            pid = p["id"]
+        for k, p in ((k, drawn) for t in u["prompts"] for k, (_, drawn) in enumerate(instances(t, 3))):
+            pid = p["id"] + (f"#{k}" if k else "")  # a template: three of its instances
             out.append((pid + ".question", p["question"]))
             out.append((pid + ".solution", p["solution"]))
             out += [(pid + ".hint", h) for h in p["hints"]]
