@@ -37,8 +37,17 @@ def test_check_content_passes_on_the_curriculum(capsys):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     m = re.fullmatch(r"content: (\d+) topics, (\d+) units, (\d+) prompts \((\d+) templates\), (\d+) resources", last)
     assert m, last
-    topics, units, prompts, _templates, resources = map(int, m.groups())
+    topics, units, prompts, templates, resources = map(int, m.groups())
     assert topics == 5 and units >= 40 and prompts >= 300 and resources >= units
+    assert templates >= 30  # fresh numbers on every attempt
+
+
+def test_templates_span_the_topics(real):
+    """At least 30 prompts draw fresh numbers, in at least three topics, none of them self-graded."""
+    templates = [p for p in real.prompt_by_id.values() if p.params]
+    topics = {real.unit_by_id[real.unit_of_prompt[p.id]].topic for p in templates}
+    assert len(templates) >= 30 and len(topics) >= 3, (len(templates), topics)
+    assert all(p.answer.kind != "self" for p in templates)
 
 
 def test_curriculum_shape(real):
@@ -147,10 +156,12 @@ _CODE_NOTATION = re.compile(r"`|\w\*\w|\*\*\d|sqrt\(|\^|\bexp\(|\\[a-zA-Z]+|\b[a
 
 def test_hints_and_solutions_write_their_maths_as_maths(real):
     """Maths outside $...$ is shown raw: 3*sqrt(3), x^2, A^T A would reach the learner as code."""
+    from bot.practice.template import draw
     from bot.render.unicode import iter_math_spans
 
     raw = []
-    for pid, p in real.prompt_by_id.items():
+    shown = [(pid, draw(p, k).prompt) for pid, p in real.prompt_by_id.items() for k in range(5 if p.params else 1)]
+    for pid, p in shown:  # a template: as learners see it, its numbers filled in
         for where, text in [("hint", h) for h in p.hints] + [("solution", p.solution)] + [
                 ("mistake hint", m.hint) for m in p.mistakes]:
             prose, pos = [], 0
