@@ -15,7 +15,6 @@ from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, ReviewFo
 from bot.core.ports import Learner
 from bot.core.registry import Arg, Registry
 from bot.core.service import NEXT_BUTTON, Ctx, UsageError, resolve_zone, zone
-from bot.practice import template
 
 STREAK_WINDOW_DAYS = 400
 CONFIRM_FOR = timedelta(minutes=5)  # how long a destructive confirm's button works
@@ -338,7 +337,7 @@ async def open_daily(ctx: Ctx) -> Reply:
         prompt = reminders.choose_daily(ctx.catalog, learner, lc)
         if prompt is None:
             raise UsageError("There is no prompt for today. Type /next to carry on.")
-        drawn = template.instance(prompt, None, *learning.daily_seed(learner.id, today))
+        drawn = learning.daily_instance(prompt, learner.id, today)
         await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id, drawn.stored)], ctx.now)
     if learner.open_prompt == prompt.id:
         return learning.open_question_reply(ctx.catalog, learner, prompt)
@@ -430,10 +429,9 @@ async def _skip_lesson(ctx: Ctx, unit_id: str) -> Reply:
 
 async def _choice(ctx: Ctx, arg: str) -> list[Reply]:
     prompt_id, _, index = arg.rpartition(":")
-    prompt = ctx.catalog.prompt_by_id.get(prompt_id)
-    if prompt is None or not index.isdecimal() or int(index) >= len(prompt.answer.options):
+    if prompt_id not in ctx.catalog.prompt_by_id or not index.isdecimal() or len(index) > 2:
         raise UsageError("That button has expired. Type /next to carry on.")
-    return await learning.choose(ctx, prompt_id, int(index))
+    return await learning.choose(ctx, prompt_id, int(index))  # the option of the numbers asked
 
 
 async def _hint(ctx: Ctx, arg: str) -> Reply:

@@ -227,10 +227,10 @@ def grading_reply(prompt: Prompt, head: str = "") -> Reply:
                                  Button("I missed it ✗", f"g:{prompt.id}:0", "danger")),), math=True)
 
 
-def daily_seed(learner_id: int, day: date) -> tuple[object, ...]:
-    """Today's prompt is drawn once a day for each learner: the reminder, /daily and its buttons show the same
-    numbers."""
-    return (learner_id, "daily", day.isoformat())
+def daily_instance(prompt: Prompt, learner_id: int, day: date) -> Instance:
+    """Today's prompt as the learner gets it on local date ``day``: a template is drawn once a day for each
+    learner, so the reminder, /daily and its buttons show the same numbers."""
+    return template.instance(prompt, None, learner_id, "daily", day.isoformat())
 
 
 def as_asked(prompt: Prompt, learner: Learner) -> Instance:
@@ -292,8 +292,8 @@ def _prefixed(reply: Reply, intro: str) -> Reply:
 async def open_prompt(ctx: Ctx, prompt: Prompt, source: str) -> Reply:
     """Open ``prompt`` as the learner's question; a template draws fresh numbers (today's prompt: the day's)."""
     learner = await ctx.learner()
-    key = daily_seed(learner.id, ctx.local_date(learner)) if source == "daily" else (learner.id, ctx.now.isoformat())
-    drawn = template.instance(prompt, None, *key)
+    drawn = daily_instance(prompt, learner.id, ctx.local_date(learner)) if source == "daily" else \
+        template.instance(prompt, None, learner.id, ctx.now.isoformat())
     await ctx.repo.update_learner(
         learner.id, open_prompt=prompt.id, open_source=source, open_hints=0, open_revealed=False,
         open_at=ctx.now, lesson_unit=None, open_tried="", open_params=drawn.stored,

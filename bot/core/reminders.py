@@ -26,7 +26,6 @@ from bot.core.markup import esc
 from bot.core.model import Button, Reply
 from bot.core.ports import Destination, Learner, Messenger, RateLimited, UnitState, Unreachable
 from bot.core.service import zone
-from bot.practice import template
 
 if TYPE_CHECKING:
     from bot.content.loader import Catalog
@@ -311,7 +310,7 @@ class ReminderService:
                     new = prompt is not None
                 if prompt is not None:  # a template: as the open question was asked, else the day's numbers
                     drawn = learning.as_asked(prompt, c.learner) if c.learner.open_prompt == prompt.id else \
-                        template.instance(prompt, None, *learning.daily_seed(c.learner.id, c.decision.local_date))
+                        learning.daily_instance(prompt, c.learner.id, c.decision.local_date)
                     prompt = drawn.prompt
                     if new:
                         dailies.append((c.learner.id, c.decision.local_date, prompt.id, drawn.stored))

@@ -20,10 +20,11 @@ _FUNCTIONS = {
 }
 
 # precedence of what a node's text is: a sum < a product < a power < an atom
-_SUM, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4
+SUM, PRODUCT, POWER, ATOM = 1, 2, 3, 4
 
 
-def _number(node: Node) -> str:
+def number_text(node: Node) -> str:
+    """A number as written: whole, or its decimals (the parser keeps how many were typed)."""
     v = node.val
     if v.denominator == 1 and (node.dec is None or node.dec <= 0):
         return str(v.numerator)
@@ -39,22 +40,23 @@ def _var(name: str) -> str:
     return f"{head}_{{{sub}}}" if sub else head
 
 
-def _level(node: Node) -> int:
+def level(node: Node) -> int:
+    """How tightly a node's text binds (SUM < PRODUCT < POWER < ATOM): what needs brackets around it."""
     op = node.op
     if op == "add":
-        return _SUM
+        return SUM
     if op == "neg":
-        return _SUM  # -x inside a product or under a power is bracketed
+        return SUM  # -x inside a product or under a power is bracketed
     if op == "mul":
-        return _PRODUCT
+        return PRODUCT
     if op in ("pow", "pct", "deg") or (op == "fn" and node.val == "factorial"):
-        return _POWER
-    return _ATOM  # numbers are never negative: the parser makes -3 a neg node
+        return POWER
+    return ATOM  # numbers are never negative: the parser makes -3 a neg node
 
 
 def _wrap(node: Node, at_least: int) -> str:
     s = latex(node)
-    return f"({s})" if _level(node) < at_least else s
+    return f"({s})" if level(node) < at_least else s
 
 
 def _product(factors: list[Node]) -> str:
@@ -62,7 +64,7 @@ def _product(factors: list[Node]) -> str:
         return latex(factors[0])
     out = ""
     for f in factors:
-        s = _wrap(f, _PRODUCT + 1)
+        s = _wrap(f, PRODUCT + 1)
         if out and (s[0].isdigit() or s[0] == "."):
             out += r" \cdot " + s  # 2·3, x·2: a number after something else needs a visible sign
         elif out and s[0].isalpha() and re.search(r"\\[a-zA-Z]+$", out):
@@ -76,7 +78,7 @@ def latex(node: Node) -> str:
     """``node`` as LaTeX (without the dollars)."""
     op = node.op
     if op == "num":
-        return _number(node)
+        return number_text(node)
     if op == "var":
         return _var(node.val)
     if op == "const":
@@ -88,12 +90,12 @@ def latex(node: Node) -> str:
         out = latex(a[0])
         for term in a[1:]:
             if term.op == "neg":
-                out += " - " + _wrap(term.args[0], _PRODUCT)
+                out += " - " + _wrap(term.args[0], PRODUCT)
             else:
                 out += " + " + latex(term)
         return out
     if op == "neg":
-        return "-" + _wrap(a[0], _PRODUCT)
+        return "-" + _wrap(a[0], PRODUCT)
     if op == "mul":
         top = [f for f, s in zip(a, node.val, strict=True) if s > 0]
         bottom = [f for f, s in zip(a, node.val, strict=True) if s < 0]
@@ -108,11 +110,11 @@ def latex(node: Node) -> str:
         base, exp = a
         if base.op == "const" and base.val == "e":
             return f"e^{{{latex(exp)}}}"
-        return f"{_wrap(base, _ATOM)}^{{{latex(exp)}}}"
+        return f"{_wrap(base, ATOM)}^{{{latex(exp)}}}"
     if op == "pct":
-        return _wrap(a[0], _ATOM) + r"\%"
+        return _wrap(a[0], ATOM) + r"\%"
     if op == "deg":
-        return _wrap(a[0], _ATOM) + r"^{\circ}"
+        return _wrap(a[0], ATOM) + r"^{\circ}"
     if op == "fn":
         name = node.val
         arg = latex(a[0])
@@ -123,7 +125,7 @@ def latex(node: Node) -> str:
         if name == "abs":
             return f"|{arg}|"
         if name == "factorial":
-            return _wrap(a[0], _ATOM) + "!"
+            return _wrap(a[0], ATOM) + "!"
         if name == "log" and len(a) == 2:
             return rf"\log_{{{latex(a[1])}}}({arg})"
         return f"{_FUNCTIONS[name]}({arg})"

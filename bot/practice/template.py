@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -45,8 +46,9 @@ from pydantic import ValidationError
 from sympy.matrices.exceptions import NonInvertibleMatrixError, ShapeError  # type: ignore[import-untyped]
 
 from bot.content.model import Mistake, Prompt
-from bot.practice.display import latex
+from bot.practice.display import ATOM, POWER, PRODUCT, latex, level, number_text
 from bot.practice.maths import SYMPY_FUNCTIONS, Node, Unreadable, make_node, parse
+from bot.render.unicode import iter_math_spans
 
 MAX_TRIES = 200  # draws tried before giving up on the constraints (check-content keeps rejection rare)
 MAX_RANGE = 100_000  # values in one range
@@ -166,6 +168,7 @@ def _param(name: str, spec: Any, names: Sequence[str]) -> Param:
 
 _RELATION = re.compile(r"!=|≠|<=|≤|>=|≥|==|=|<|>")
 _RELATIONS = {"≠": "!=", "≤": "<=", "≥": ">=", "==": "="}
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _constraint(text: str, names: Sequence[str]) -> Constraint:
@@ -212,13 +215,14 @@ def compile_prompt(prompt: Prompt) -> Compiled:
     where = tuple(_constraint(w, names) for w in prompt.where)
     integers = prompt.integers
     if integers is None:
-        integers = all(p.kind != "choice" and p.step is None and _is_int_node(p.lo) and _is_int_node(p.hi)
-                       or p.kind == "choice" and all(_is_int_node(i) for i in p.items) for p in params)
+        integers = all(all(_whole(n) for n in (p.items if p.kind == "choice" else (p.lo, p.hi))) and p.step is None
+                       for p in params)
     return Compiled(tuple(params), tuple(lets), where, tuple(names), symbols, integers)
 
 
-def _is_int_node(n: Node | None) -> bool:
-    return n is not None and (n.fval is None or float(n.fval).is_integer() if not isinstance(n.fval, complex) else False)
+def _whole(n: Node | None) -> bool:
+    """A bound or item that is a whole number (one that depends on another parameter counts as whole)."""
+    return n is not None and (n.fval is None or (isinstance(n.fval, float) and n.fval.is_integer()))
 
 
 # ---------------------------------------------------------------- evaluating
@@ -358,7 +362,7 @@ def _holds(c: Constraint, env: Mapping[str, Value]) -> bool:
         return same if c.relation == "=" else not same
     if not (left.is_number and right.is_number):
         raise TemplateError(f"where {c.text!r}: both sides must be numbers")
-    return bool({"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[c.relation])
+    return bool(_ORDER[c.relation](left, right))
 
 
 def derive(compiled: Compiled, params: Mapping[str, Value]) -> dict[str, Value]:
@@ -389,14 +393,13 @@ def draw_values(compiled: Compiled, seed: int, rejected: dict[str, int] | None =
         try:
             env = derive(compiled, params)
         except TemplateError:
-            if rejected is not None:
-                rejected["(a let value with no finite value)"] = rejected.get("(a let value with no finite value)", 0) + 1
-            continue
-        broken = next((c for c in compiled.where if not _holds(c, env)), None)
+            broken: str | None = "(a let value with no finite value)"
+        else:
+            broken = next((c.text for c in compiled.where if not _holds(c, env)), None)
         if broken is None:
             return params
         if rejected is not None:
-            rejected[broken.text] = rejected.get(broken.text, 0) + 1
+            rejected[broken] = rejected.get(broken, 0) + 1
     raise TemplateError(f"no draw met the constraints in {MAX_TRIES} tries")
 
 
@@ -552,29 +555,15 @@ def _scalar(node: Node, env: Mapping[str, Value]) -> bool:
     return names <= env.keys() and not any(isinstance(env[n], sympy.MatrixBase) for n in names)
 
 
-_SUM, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4
-
-
-def _level(node: Node) -> int:
-    if node.op in ("add", "neg"):
-        return _SUM
-    if node.op == "mul" or (node.op == "num" and node.val.denominator != 1):
-        return _PRODUCT
-    if node.op in ("pow", "pct", "deg") or (node.op == "fn" and node.val == "factorial"):
-        return _POWER
-    return _ATOM
-
-
 def plain(node: Node) -> str:
     """A tree as a learner types it (``4*x^2 - 12*x + 9``, ``-3/4``): what the checker reads back."""
     def wrap(n: Node, at_least: int) -> str:
         s = plain(n)
-        return f"({s})" if _level(n) < at_least else s
+        return f"({s})" if level(n) < at_least else s
 
     op, a = node.op, node.args
-    if op == "num":
-        v = node.val
-        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    if op == "num":  # whole, or a decimal as written (a fraction is a product: 3/4)
+        return number_text(node)
     if op == "var":
         return node.val
     if op == "const":
@@ -582,24 +571,24 @@ def plain(node: Node) -> str:
     if op == "add":
         out = plain(a[0])
         for t in a[1:]:
-            out += f" - {wrap(t.args[0], _PRODUCT)}" if t.op == "neg" else f" + {plain(t)}"
+            out += f" - {wrap(t.args[0], PRODUCT)}" if t.op == "neg" else f" + {plain(t)}"
         return out
     if op == "neg":
-        return "-" + wrap(a[0], _PRODUCT)
+        return "-" + wrap(a[0], PRODUCT)
     if op == "mul":
-        out = wrap(a[0], _PRODUCT + 1) if node.val[0] > 0 else "1/" + wrap(a[0], _POWER)
+        out = wrap(a[0], PRODUCT + 1) if node.val[0] > 0 else "1/" + wrap(a[0], POWER)
         for f, s in zip(a[1:], node.val[1:], strict=True):
-            out += ("*" if s > 0 else "/") + wrap(f, _PRODUCT + 1 if s > 0 else _POWER)
+            out += ("*" if s > 0 else "/") + wrap(f, PRODUCT + 1 if s > 0 else POWER)
         return out
     if op == "pow":
-        return f"{wrap(a[0], _ATOM)}^{wrap(a[1], _ATOM)}"
+        return f"{wrap(a[0], ATOM)}^{wrap(a[1], ATOM)}"
     if op == "pct":
-        return wrap(a[0], _ATOM) + "%"
+        return wrap(a[0], ATOM) + "%"
     if op == "deg":
-        return wrap(a[0], _ATOM) + "°"
+        return wrap(a[0], ATOM) + "°"
     if op == "fn":
         if node.val == "factorial":
-            return wrap(a[0], _ATOM) + "!"
+            return wrap(a[0], ATOM) + "!"
         return f"{node.val}({', '.join(plain(x) for x in a)})"
     raise TemplateError(f"cannot show {op}")
 
@@ -624,34 +613,29 @@ _COEFFICIENT_NEXT = re.compile(r"[A-Za-z(]|\\(?!cdot|times|,|;|quad|qquad|\s)")
 _OPERAND_END = re.compile(r"[\w)}\]|!]$")
 
 
-@dataclass
-class _Notes:
-    """What rendering saw, for check-content: values that are not whole numbers."""
-
-    fractions: list[str]
-
-
 def fill(text: str, compiled: Compiled, env: Mapping[str, Value], *, math: bool | None = None,
-         notes: _Notes | None = None) -> str:
+         fractions: list[str] | None = None) -> str:
     """``text`` with each ``{@expr@}`` replaced by its value; ``math`` None: LaTeX inside ``$...$``, plain
-    outside; True / False: always one of them."""
+    outside; True / False: always one of them. ``fractions`` collects the placeholders whose value is a number
+    but not a whole one (for check-content)."""
     if "{@" not in text:
         return text
+    spans = [(start, end) for start, end, _ in iter_math_spans(text)] if math is None else []
     out = ""
     pos = 0
     for m in PLACEHOLDER.finditer(text):
         before = text[pos:m.start()]
         out += before
         pos = m.end()
-        in_math = math if math is not None else (text[:m.start()].replace("\\$", "").count("$") % 2 == 1)
+        in_math = math if math is not None else any(start < m.start() < end for start, end in spans)
         node = _placeholder(m[1], compiled.names)
         try:
             value = evaluate(node, env)
             if isinstance(value, sympy.MatrixBase):
                 shown, single = _matrix(value, in_math), True
             else:
-                if notes is not None and value.is_number and not value.is_integer:
-                    notes.fractions.append(m[0])
+                if fractions is not None and value.is_number and not value.is_integer:
+                    fractions.append(m[0])
                 folded = tidy(fold(node, env))
                 shown, single = (latex(folded) if in_math else plain(folded)), folded.op != "add"
         except (TemplateError, Unreadable) as exc:
@@ -693,13 +677,13 @@ def _as_text(value: Value) -> str:
     return _matrix(value, False) if isinstance(value, sympy.MatrixBase) else plain(tidy(node_of(value)))
 
 
-def render(prompt: Prompt, params: Mapping[str, Value], notes: _Notes | None = None) -> Instance:
+def render(prompt: Prompt, params: Mapping[str, Value], fractions: list[str] | None = None) -> Instance:
     """The prompt with every text filled in for ``params``."""
     compiled = compile_prompt(prompt)
     env = derive(compiled, params)
 
     def f(text: str, math: bool | None = None) -> str:
-        return fill(text, compiled, env, math=math, notes=notes)
+        return fill(text, compiled, env, math=math, fractions=fractions)
 
     a = prompt.answer
     answer = a.model_copy(update={
@@ -837,8 +821,8 @@ def sample_problems(prompt: Prompt, checks: Sequence[Callable[[Prompt], list[str
     for k in range(n):
         try:
             params = draw_values(compiled, seed_of(prompt.id, "check-content", k), rejected)
-            notes = _Notes([])
-            inst = render(prompt, params, notes)
+            fractions: list[str] = []
+            inst = render(prompt, params, fractions)
         except TemplateError as exc:
             report(f"error {exc}", str(exc))
             continue
@@ -847,11 +831,11 @@ def sample_problems(prompt: Prompt, checks: Sequence[Callable[[Prompt], list[str
             space = _space(compiled, derive(compiled, params))
         concrete = inst.prompt
         questions.add(concrete.question)
-        if compiled.integers and notes.fractions:
-            report("fractions", f"{notes.fractions[0]} is not a whole number when {shown}, but the template promises "
+        if compiled.integers and fractions:
+            report("fractions", f"{fractions[0]} is not a whole number when {shown}, but the template promises "
                                 "whole numbers (fix the parameters, or set integers: false if fractions are meant)")
         for text in (concrete.question, concrete.solution, *concrete.hints, *(m.hint for m in concrete.mistakes)):
-            for span in re.findall(r"\$([^$]+)\$", text):
+            for _, _, span in iter_math_spans(text):
                 for pattern, what in _UGLY:
                     if pattern.search(span):
                         report(f"ugly {what}", f"untidy maths when {shown}: {what} in ${span}$")

@@ -37,7 +37,7 @@ from sqlalchemy import select
 
 from bot.content.loader import load_catalog
 from bot.core.challenges import posted
-from bot.core.learning import daily_seed
+from bot.core.learning import daily_instance
 from bot.core.model import Actor, Reply
 from bot.core.reminders import ReminderService
 
@@ -46,7 +46,6 @@ try:  # study challenges (bot/core/challenges.py)
 except ImportError:  # pragma: no cover - the soak runs without them
     challenges = None
 from bot.core.service import Core
-from bot.practice import template
 from bot.storage.db import create_engine, migrate
 from bot.storage.repo import SqlRepository
 from bot.storage.tables import attempts, study_days, unit_progress
@@ -322,8 +321,7 @@ class Soak:
             learner = await self.core.repo.find_learner(p.actor.platform, p.actor.user_id)
             if learner.open_prompt != pid:  # the tap opens today's prompt afresh, with the day's numbers
                 p.open_tries = None
-                prompt = template.instance(self.catalog.prompt_by_id[pid], None,
-                                           *daily_seed(learner.id, learner.daily_date)).prompt
+                prompt = daily_instance(self.catalog.prompt_by_id[pid], learner.id, learner.daily_date).prompt
             else:  # the reminder shows the open question as it was asked
                 prompt = asked(self.catalog, learner)
             wrong = None if self.rng.random() < 0.7 else self.wrong_try(p, prompt)
