@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from bot.core import challenges, learning, reminders, streaks
+from bot.core import challenges, learning, mastery, placement, reminders, streaks
 from bot.core.markup import esc
 from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, ReviewForecast, TopicProgress
 from bot.core.ports import Learner
@@ -17,6 +17,7 @@ from bot.core.registry import Arg, Registry
 from bot.core.service import NEXT_BUTTON, Ctx, UsageError, resolve_zone, zone
 
 STREAK_WINDOW_DAYS = 400
+LEVELS_KEY = "_Levels: " + ", ".join(mastery.label(i) for i in range(len(mastery.LEVELS))) + "; /help progress explains them._"
 CONFIRM_FOR = timedelta(minutes=5)  # how long a destructive confirm's button works
 
 
@@ -35,11 +36,12 @@ def build_registry() -> Registry:
             "Each step is a short lesson with the best free videos and chapters, then practice questions I "
             "check for you. Questions you found hard come back for review at the right time.\n\n"
             "• /next — the one command you need: what to study now\n"
-            "• /progress — your streak and progress\n"
+            "• /placement — already know some of it? A short quiz places you, so you start where you are\n"
+            "• /progress — your streak, progress and mastery levels\n"
             "• /topics — the map; /topic <name> to focus on one\n"
             "• /help — every command\n\n"
-            "Ready? Press **Next**.",
-            buttons=((NEXT_BUTTON,),),
+            "Ready? Press **Next**, or **Placement quiz** to skip what you know.",
+            buttons=((NEXT_BUTTON, Button("Placement quiz 🧭", "pl:")),),
         )
 
     @c("help", "All commands, or one in detail", Arg("command", "a command name, e.g. next", "command", example="next"))
@@ -109,6 +111,16 @@ def build_registry() -> Registry:
             return learning.open_question_reply(ctx.catalog, learner, due.prompt)
         return await learning.open_prompt(ctx, due.prompt, "review")
 
+    @c("placement", "A short quiz that places you: units you already know are marked known",
+       Arg("topic", "a topic, e.g. algebra; or stop", "topic", choices=("stop",), example="algebra"),
+       details=f"Up to {placement.MAX_QUESTIONS} questions about one topic (your focus topic, else the first with "
+               "units left), hardest unit first. A right answer marks that unit and every unit it builds on as "
+               "known (skipped, level familiar); a miss walks down to easier units. Completed work is never "
+               "undone. `/placement stop` stops; `/placement` goes on where it stopped; you can take it again "
+               "later, for any topic.")
+    async def placement_(ctx: Ctx, a: dict[str, Any]) -> Reply:
+        return await placement.command(ctx, a.get("topic"))
+
     @c("topics", "The map: every topic and how far you are")
     async def topics(ctx: Ctx, _: dict[str, Any]) -> Reply:
         learner = await ctx.learner()
@@ -134,10 +146,15 @@ def build_registry() -> Registry:
             lines += [t.description.strip(), ""]
         for u in t.units:
             st = states.get(u.id)
-            mark = {"done": "✅", "skipped": "⏭", "learning": "▶"}.get(st.status if st else "", "○")
-            lines.append(f"{mark} {esc(u.title)} ({u.minutes} min)")
+            mark = {"done": "✅", "skipped": "⏭", "learning": "▶"}.get(st.status if st else "", "▫️")
+            lines.append(f"{mark} {esc(u.title)} ({u.minutes} min) · {mastery.label(st.level if st else 0)}")
         lines += ["", f"/next now starts with {esc(t.title)} (after any missing prerequisites)."]
-        return Reply("\n".join(lines), buttons=((NEXT_BUTTON,),))
+        row: tuple[Button, ...] = (NEXT_BUTTON,)
+        if any(not (states.get(u.id) and states[u.id].status in learning.CLOSED) for u in t.units):
+            lines.append(f"Know some of it already? `/placement {t.id}` places you in a few questions.")
+            row += (Button("Placement quiz 🧭", f"pl:{t.id}"),)
+        lines.append(LEVELS_KEY)
+        return Reply("\n".join(lines), buttons=(row,))
 
     @c("resources", "The videos and chapters for your current unit, or for a topic",
        Arg("topic", "a topic, e.g. probability", "topic", example="probability"))
@@ -158,7 +175,7 @@ def build_registry() -> Registry:
             lines.append("")
         return Reply("\n".join(lines).strip())
 
-    @c("progress", "Your streak, units done, accuracy and reviews due")
+    @c("progress", "Your streak, units done, mastery levels, accuracy and reviews due", details=mastery.RULES.format(goal=learning.UNIT_GOAL))
     async def progress(ctx: Ctx, _: dict[str, Any]) -> Reply:
         snap = await progress_snapshot(ctx)
         return Reply(progress_text(snap), chart=snap, confidential=True,
@@ -366,7 +383,7 @@ async def progress_snapshot(ctx: Ctx) -> ProgressSnapshot:
     topics = tuple(
         TopicProgress(t.id, t.title,
                       sum(1 for u in t.units if states.get(u.id) and states[u.id].status in learning.CLOSED),
-                      len(t.units))
+                      len(t.units), mastery.counts(states.get(u.id) for u in t.units))
         for t in ctx.catalog.topics
     )
     return ProgressSnapshot(
@@ -390,7 +407,8 @@ def progress_text(p: ProgressSnapshot) -> str:
     lines.append(f"📚 Units: {done}/{total}")
     for t in p.topics:
         bar = "█" * round(8 * t.done / t.total) + "░" * (8 - round(8 * t.done / t.total)) if t.total else ""
-        lines.append(f"  {bar} {esc(t.title)}: {t.done}/{t.total}")
+        levels = ", ".join(f"{n} {mastery.LEVELS[i]}" for i, n in reversed(list(enumerate(t.levels))) if n and i)
+        lines.append(f"  {bar} {esc(t.title)}: {t.done}/{t.total}" + (f" · {levels}" if levels else ""))
     acc = f"{100 * p.accuracy:.0f}% of {p.attempts}" if p.accuracy is not None else "no answers yet"
     lines.append(f"🎯 Accuracy: {acc}")
     lines.append(reviews_line(p))
@@ -522,6 +540,8 @@ ACTIONS = {
     "cl": challenges.press_leaderboard,  # cl:<challenge>
     "cc": challenges.press_choice,  # cc:<challenge>:<day>:<option>
     "ca": challenges.press_answer,  # ca:<challenge>:<day> (asks for text; where it cannot, says how to answer)
+    "pl": lambda ctx, topic: placement.command(ctx, topic if topic in ctx.catalog.topic_by_id or topic == "stop"
+                                               else None),  # pl:<topic>, pl:stop, pl: (go on / start)
 }
 
 

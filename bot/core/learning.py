@@ -7,8 +7,10 @@ known (it counts as done for prerequisites).
 
 Interleaving rule: ``/next`` shows at most ``REVIEWS_BEFORE_NEW`` due reviews in a row, then the next
 lesson or practice question (when there is one left); ``/review`` shows due reviews only. Of the due
-reviews, the one shown comes from the unit the learner saw least recently, so reviews mix earlier
-units rather than drilling one. When each review comes due is :mod:`bot.practice.srs`'s rule.
+reviews, the one shown is one that matters most to its unit's mastery level (it would raise the level, or
+protect a proficient or mastered one: :func:`bot.core.mastery.at_stake`), then from the unit the learner saw
+least recently, so reviews mix earlier units rather than drilling one. When each review comes due is
+:mod:`bot.practice.srs`'s rule; the levels are :mod:`bot.core.mastery`'s.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from bot.content.model import Prompt, Unit
+from bot.core import mastery
 from bot.core.markup import esc
+from bot.core.mastery import CLOSED, Mastery
 from bot.core.model import Button, Reply
 from bot.core.ports import AnswerRecord, LastAttempt, Learner, PromptStats, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError, zone
@@ -37,7 +41,9 @@ REVIEWS_BEFORE_NEW = 3  # /next: at most this many due reviews in a row before n
 RECENT_ROWS = 30  # attempt rows read to see the run of reviews and the units seen last
 REVIEW_CANDIDATES = 30  # due reviews (earliest due first) the one to show is chosen from
 MAX_TRIES = 3  # wrong tries at a question before its answer and worked solution are shown
-CLOSED = ("done", "skipped")
+PLACEMENT = "placement"  # the open_source of a placement quiz's question (bot.core.placement)
+NO_HELP = ("This is the placement quiz: no hints or solutions here. Answer it, press **I don't know**, or "
+           "`/placement stop` to stop the quiz (what it found is kept).")
 
 
 # ---------------------------------------------------------------- choosing
@@ -117,13 +123,21 @@ def review_run(recent: list[tuple[str, str, str]]) -> int:
     return run
 
 
-def choose_review(catalog: Catalog, due: list[str], recent: list[tuple[str, str, str]]) -> str:
-    """Of the due reviews (earliest due first), the one from the unit seen least recently (never seen
-    in ``recent`` first); within a unit, the earliest due."""
+def choose_review(catalog: Catalog, due: list[str], recent: list[tuple[str, str, str]],
+                  states: dict[str, UnitState] | None = None) -> str:
+    """Of the due reviews (earliest due first), the one that matters most to its unit's level
+    (:func:`bot.core.mastery.at_stake`, with the units' ``states``), then from the unit seen least recently
+    (never seen in ``recent`` first); within a unit, the earliest due."""
     seen: dict[str, int] = {}
     for i, (_prompt, unit_id, _source) in enumerate(recent):
         seen.setdefault(unit_id, i)
-    return max(enumerate(due), key=lambda ip: (seen.get(catalog.unit_of_prompt[ip[1]], len(recent)), -ip[0]))[1]
+
+    def stake(prompt_id: str) -> int:
+        st = (states or {}).get(catalog.unit_of_prompt[prompt_id])
+        return mastery.at_stake(Mastery.of(st), prompt_id, st.status if st else None)
+
+    return max(enumerate(due), key=lambda ip: (stake(ip[1]), seen.get(catalog.unit_of_prompt[ip[1]], len(recent)),
+                                               -ip[0]))[1]
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,8 @@ async def due_review(ctx: Ctx, learner: Learner) -> DueReview | None:
     if not due:
         return None
     recent = await ctx.repo.recent_attempts(learner.id, RECENT_ROWS)
-    return DueReview(catalog.prompt_by_id[choose_review(catalog, due, recent)], len(due), review_run(recent))
+    states = await ctx.repo.unit_states(learner.id) if len(due) > 1 else {}
+    return DueReview(catalog.prompt_by_id[choose_review(catalog, due, recent, states)], len(due), review_run(recent))
 
 
 # ---------------------------------------------------------------- views
@@ -174,7 +189,7 @@ def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = 
     """A practice question with its buttons; ``tried``: the wrong tries so far of an open question, ``hints``
     the hints it has shown."""
     unit = catalog.unit_by_id[catalog.unit_of_prompt[prompt.id]]
-    head = {"review": "🔁 Review", "daily": "☀️ Today's prompt"}.get(source, "✏️ Practice")
+    head = {"review": "🔁 Review", "daily": "☀️ Today's prompt", PLACEMENT: "🧭 Placement"}.get(source, "✏️ Practice")
     stars = "★" * prompt.difficulty + "☆" * (3 - prompt.difficulty)
     lines = []
     if again:
@@ -188,7 +203,9 @@ def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = 
     elif a.kind != "choice":
         lines.append(f"Reply with your answer ({example_for(a)}), or use /answer.")
     tools = [hint_button(prompt, hints), Button("Show solution", f"v:{prompt.id}")]
-    if a.kind != "self":
+    if source == PLACEMENT:  # a quiz: no hints, no solution; not knowing is an answer
+        tools = [Button("I don't know", f"k:{prompt.id}"), Button("Stop quiz", "pl:stop")]
+    elif a.kind != "self":
         tools.append(Button("Skip", f"k:{prompt.id}"))
     return Reply("\n".join(lines).strip(), buttons=(*option_rows(prompt, tried), tuple(tools)), math=True,
                  expects_answer=a.kind not in ("choice", "self"))
@@ -255,21 +272,25 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
     learner = await ctx.refresh()  # callers may have just changed what is open
     catalog = ctx.catalog
     if learner.open_prompt and learner.open_prompt in catalog.prompt_by_id:
-        return _prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt]), intro)
+        if learner.open_source == PLACEMENT:
+            intro = "\n\n".join(x for x in (intro, "🧭 You are in the placement quiz. Answer the question below (or "
+                                                     "press **I don't know**) to go on, or `/placement stop` to stop "
+                                                     "it; what it found is kept and /next goes on from there.") if x)
+        return prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt]), intro)
     due = await due_review(ctx, learner)
     if due is not None and due.run < REVIEWS_BEFORE_NEW:
-        return _prefixed(await open_prompt(ctx, due.prompt, "review"), intro)
+        return prefixed(await open_prompt(ctx, due.prompt, "review"), intro)
     states = await ctx.repo.unit_states(learner.id)
     unit = current_unit(catalog, states, learner.focus_topic)
     if due is not None and unit is None:  # nothing new is left: the reviews are all there is
-        return _prefixed(await open_prompt(ctx, due.prompt, "review"), intro)
+        return prefixed(await open_prompt(ctx, due.prompt, "review"), intro)
     if due is not None:
         held = due.waiting
         more = f"{held}{'+' if held >= REVIEW_CANDIDATES else ''} due review{'s' if held > 1 else ''}"
         intro = "\n\n".join(x for x in (intro, f"_That was {REVIEWS_BEFORE_NEW} reviews in a row, so now something "
                                                  f"new; {more} wait for /review or a later /next._") if x)
     if unit is None:
-        return _prefixed(Reply(
+        return prefixed(Reply(
             "🎓 You have completed every unit of the track — wonderful work!\n\n"
             "Keep it fresh with /review when reviews are due, check /progress, or ask your server's "
             "organisers for a challenge."
@@ -278,12 +299,12 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
     if st is None or not st.lesson_done:
         if learner.lesson_unit != unit.id:
             await ctx.repo.update_learner(learner.id, lesson_unit=unit.id)
-        return _prefixed(lesson_reply(catalog, unit, learner), intro)
+        return prefixed(lesson_reply(catalog, unit, learner), intro)
     stats = await ctx.repo.prompt_stats(learner.id, unit.id)
-    return _prefixed(await open_prompt(ctx, pick_prompt(unit, stats), "practice"), intro)
+    return prefixed(await open_prompt(ctx, pick_prompt(unit, stats), "practice"), intro)
 
 
-def _prefixed(reply: Reply, intro: str) -> Reply:
+def prefixed(reply: Reply, intro: str) -> Reply:
     if not intro:
         return reply
     return Reply(**{**reply.__dict__, "text": f"{intro}\n\n{reply.text}"})
@@ -320,12 +341,13 @@ async def finish_lesson(ctx: Ctx, unit_id: str, how: str) -> Reply:
                          buttons=((NEXT_BUTTON,),))
     if st is not None and st.status in CLOSED:
         return await next_step(ctx, intro=f"“{esc(unit.title)}” is already closed.")
+    level = mastery.after_lesson(Mastery.of(st), skipped=how == "skip").level
     if how == "skip":
-        await ctx.repo.set_unit(learner.id, unit_id, "skipped", completed_at=ctx.now)
+        await ctx.repo.set_unit(learner.id, unit_id, "skipped", completed_at=ctx.now, level=level)
         return await next_step(ctx, intro=f"⏭ Skipped “{esc(unit.title)}”; it counts as known.")
     day, until = ctx.study_mark(learner) if how == "done" else (None, None)
     await ctx.repo.set_unit(
-        learner.id, unit_id, "learning", lesson_done_at=ctx.now, study_day=day, study_until=until
+        learner.id, unit_id, "learning", lesson_done_at=ctx.now, study_day=day, study_until=until, level=level
     )
     intro = f"✅ Lesson “{esc(unit.title)}” done. Now some practice:" if how == "done" else "Let's practise:"
     return await next_step(ctx, intro=intro)
@@ -428,6 +450,10 @@ async def _answer(ctx: Ctx, learner: Learner, prompt: Prompt, text: str) -> list
     ctx.core.observe("answer_check", result=verdict.status)
     if not verdict.counts:  # unreadable, or right but not in the form asked for: send it again
         return [Reply(verdict.feedback or f"I couldn't read that: {example_for(prompt.answer)}.", expects_answer=True)]
+    if learner.open_source == PLACEMENT:
+        from bot.core import placement  # the quiz builds on this module
+
+        return await placement.answered(ctx, learner, prompt, verdict.right, text)
     if verdict.right:
         return await _record(ctx, learner, prompt, True, text)
     return await _wrong_try(ctx, learner, prompt, text, verdict.feedback)
@@ -506,17 +532,23 @@ async def _record(
                             revealed=revealed or (learner.open_revealed and not self_graded))
     card, due = srs.review(await ctx.repo.card(learner.id, prompt.id), rating, ctx.now)
     complete = False
+    st = (await ctx.repo.unit_states(learner.id)).get(unit.id)
     if correct:  # only a right answer can complete its unit: a wrong one reads no progress
-        st = (await ctx.repo.unit_states(learner.id)).get(unit.id)
         if st is not None and st.status == "learning" and st.lesson_done:
             stats = await ctx.repo.prompt_stats(learner.id, unit.id)
             already = stats.get(prompt.id, PromptStats(0, False)).correct
             complete = correct_count(stats) + (0 if already else 1) >= unit_goal(unit)
+    was = Mastery.of(st)
+    now = mastery.after_answer(
+        was, prompt_id=prompt.id, correct=correct, review=source == "review", completes=complete,
+        clean=correct and not hinted and not tries and not revealed and (self_graded or not learner.open_revealed),
+        unit_closed=st is not None and st.status in CLOSED)
     day, until = ctx.study_mark(learner)
     await ctx.repo.record_answer(AnswerRecord(
         learner_id=learner.id, prompt_id=prompt.id, unit_id=unit.id, at=ctx.now, correct=correct,
         hinted=hinted, revealed=revealed, answer=text, source=source, study_day=day,
         card=card, card_due=due, complete_unit=complete, study_until=until, params=learner.open_params,
+        level=(now.level, now.wins) if now != was else None,
     ))
     back = comes_back(ctx, learner, due)
     if last_try:
@@ -536,7 +568,12 @@ async def _record(
     if not self_graded:
         text_out += f"\n\n**Solution:** {prompt.solution.strip()}"
     if complete:
-        text_out += f"\n\n🎉 Unit complete: **{esc(unit.title)}**!"
+        text_out += f"\n\n🎉 Unit complete: **{esc(unit.title)}**! Level: {mastery.label(now.level)}."
+    elif now.level > was.level >= mastery.FAMILIAR:
+        text_out += f"\n\n⬆️ **{esc(unit.title)}** is now {mastery.label(now.level)}!"
+    elif now.level < was.level:
+        text_out += (f"\n\n⬇️ **{esc(unit.title)}** moves down to {mastery.label(now.level)}: a missed review. "
+                     "Right answers on its next reviews bring it back up.")
     return [Reply(text_out, buttons=((NEXT_BUTTON,),), math=True)]
 
 
@@ -549,6 +586,7 @@ def comes_back(ctx: Ctx, learner: Learner, due: datetime) -> str:
 
 
 SHOWN = "(solution shown)"  # what an attempt row says when the learner asked for the solution
+DONT_KNOW = "(I don't know)"  # what a placement miss by the button says
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 
 
@@ -569,6 +607,8 @@ async def hint(ctx: Ctx, prompt_id: str | None = None, upto: int | None = None) 
     """The open question's hints up to hint ``upto`` (a button's; the ones shown stay shown), or with no
     ``upto`` (/hint) one more than shown; with a way to answer."""
     learner, prompt = await open_question(ctx, prompt_id)
+    if learner.open_source == PLACEMENT:
+        raise UsageError(NO_HELP)
     if upto is None:
         shown = min(learner.open_hints + 1, len(prompt.hints))
     else:
@@ -589,6 +629,8 @@ async def hint(ctx: Ctx, prompt_id: str | None = None, upto: int | None = None) 
 
 async def solution(ctx: Ctx, prompt_id: str | None = None) -> list[Reply]:
     learner, prompt = await open_question(ctx, prompt_id)
+    if learner.open_source == PLACEMENT:
+        raise UsageError(NO_HELP)
     if prompt.answer.kind == "self":
         await ctx.repo.update_learner(learner.id, open_revealed=True)
         return [grading_reply(prompt)]
@@ -606,6 +648,10 @@ async def skip(ctx: Ctx) -> Reply:
 
 async def skip_prompt(ctx: Ctx, prompt_id: str) -> Reply:
     learner, prompt = await open_question(ctx, prompt_id)
+    if learner.open_source == PLACEMENT:  # I don't know: a miss
+        from bot.core import placement
+
+        return (await placement.answered(ctx, learner, prompt, False, DONT_KNOW))[0]
     unit_id = ctx.catalog.unit_of_prompt[prompt.id]
     card, due, intro = None, None, "⏭ Skipped; it will come back later."
     stored = await ctx.repo.card(learner.id, prompt.id)

@@ -83,6 +83,7 @@ class TopicProgress:
     title: str
     done: int
     total: int
+    levels: tuple[int, ...] = ()  # how many of its units are at each mastery level (bot.core.mastery.LEVELS)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Learner:
     confirm_nonce: str | None = None  # a pending /forget confirm: the nonce its buttons carry
     confirm_until: datetime | None = None  # when that confirm expires
     open_params: str = ""  # the open question's template parameters as drawn (JSON; "" for a fixed prompt)
+    placement: str = ""  # a placement quiz under way or stopped (JSON, bot.core.placement; "" for none)
 
     @property
     def tried(self) -> tuple[str, ...]:
@@ -54,6 +55,8 @@ class Learner:
 class UnitState:
     status: str  # learning | done | skipped
     lesson_done: bool
+    level: int = 0  # the mastery level (bot.core.mastery.LEVELS)
+    wins: tuple[str, ...] = ()  # prompts right on spaced reviews since the unit became proficient
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class AnswerRecord:
     keep_open: dict[str, Any] | None = None
     study_until: datetime | None = None  # a new study day: the instant it ends here (Learner.study_day_until)
     params: str = ""  # a template's parameters as asked (JSON; "" for a fixed prompt)
+    level: tuple[int, tuple[str, ...]] | None = None  # the unit's new mastery level and wins; None: unchanged
 
 
 class Repository(Protocol):
@@ -115,6 +119,7 @@ class Repository(Protocol):
     async def set_unit(
         self, learner_id: int, unit_id: str, status: str, *, lesson_done_at: datetime | None = None,
         completed_at: datetime | None = None, study_day: date | None = None, study_until: datetime | None = None,
+        level: int | None = None,
     ) -> None: ...
     async def prompt_stats(self, learner_id: int, unit_id: str) -> dict[str, PromptStats]: ...
     async def record_answer(self, rec: AnswerRecord) -> None: ...

@@ -19,6 +19,7 @@ import io
 from datetime import timedelta
 from typing import Any
 
+from bot.core.mastery import LEVELS as LEVEL_NAMES
 from bot.core.model import ProgressSnapshot, TopicProgress
 from bot.render.formulas import MPL_LOCK, _clean_plain
 from bot.render.unicode import text_to_unicode
@@ -42,6 +43,8 @@ STUDIED = "#2da44e"
 FROZEN = "#54aeff"
 EMPTY = "#ebedf0"
 BACKGROUND = "#ffffff"
+# the mastery levels' colours, not started (the track) to mastered
+LEVEL_COLORS = (TRACK, "#c6e9d0", "#7fce94", DONE, COMPLETE)
 
 
 def progress_chart(snapshot: ProgressSnapshot) -> bytes:
@@ -213,8 +216,21 @@ def _topics(fig: Any, ax: Any, topics: tuple[TopicProgress, ...]) -> None:
             parse_math=False,
         )
         _pill(ax, 0, 1, y, 9, TRACK)
-        if frac > 0:
+        if t.levels and t.total > 0:  # a bar of mastery levels: the units at each level or above, darkest last
+            for level in range(1, len(t.levels)):
+                above = sum(t.levels[level:]) / t.total
+                if above > 0:
+                    _pill(ax, 0, min(above, 1.0), y, 9, LEVEL_COLORS[level])
+        elif frac > 0:
             _pill(ax, 0, frac, y, 9, COMPLETE if complete else DONE)
+    if any(t.levels for t in topics) and end - start < MAX_TOPICS:  # the key, in the row left free
+        x = 0.0
+        for level in range(len(LEVEL_COLORS) - 1, 0, -1):
+            ax.text(x, MAX_TOPICS - 0.45, "●", fontsize=14, color=LEVEL_COLORS[level], family=FONT, va="center",
+                    parse_math=False)
+            ax.text(x + 0.04, MAX_TOPICS - 0.45, LEVEL_NAMES[level], fontsize=12, color=MUTED, family=FONT,
+                    va="center", parse_math=False)
+            x += 0.06 + 0.021 * len(LEVEL_NAMES[level])
 
 
 def _accuracy(fig: Any, ax: Any, s: ProgressSnapshot) -> None:

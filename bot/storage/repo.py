@@ -35,7 +35,8 @@ _LEARNER = select(learners, identities.c.display_name).join(identities, identiti
 _FIND_LEARNER = _LEARNER.where(identities.c.platform == bindparam("platform"),
                                identities.c.user_id == bindparam("user_id"))
 _UPDATE_LEARNER = update(learners).where(learners.c.id == bindparam("learner_key"))  # SET: the other keys
-_UNIT_STATES = select(unit_progress.c.unit_id, unit_progress.c.status, unit_progress.c.lesson_done_at).where(
+_UNIT_STATES = select(unit_progress.c.unit_id, unit_progress.c.status, unit_progress.c.lesson_done_at,
+                      unit_progress.c.level, unit_progress.c.level_wins).where(
     unit_progress.c.learner_id == bindparam("learner_id"))
 _PROMPT_STATS = (
     select(attempts.c.prompt_id, func.count().label("tries"),
@@ -84,7 +85,7 @@ _STUDY_DAYS = (
 )
 _ATTEMPT_TOTALS = select(
     func.count(), func.coalesce(func.sum(func.cast(attempts.c.correct, type_=attempts.c.id.type)), 0)
-).where(attempts.c.learner_id == bindparam("learner_id"), attempts.c.source != "skip")
+).where(attempts.c.learner_id == bindparam("learner_id"), attempts.c.source.notin_(("skip", "placement")))
 
 
 def _learner(row: Any) -> Learner:
@@ -103,6 +104,7 @@ class SqlRepository(ChallengeQueries):
         self._add_study_day = self._insert_ignore_many(study_days)
         self._save_card = self._upsert_many(review_cards, ("learner_id", "prompt_id"), ("card", "due_at"))
         self._set_unit: dict[tuple[str, ...], Any] = {}  # upserts by the columns they set
+        self._set_level = self._upsert_many(unit_progress, ("learner_id", "unit_id"), ("level", "level_wins"))
 
     # ------------------------------------------------------------ helpers
 
@@ -176,17 +178,21 @@ class SqlRepository(ChallengeQueries):
     async def unit_states(self, learner_id: int) -> dict[str, UnitState]:
         async with self._reading() as conn:
             rows = await conn.execute(_UNIT_STATES, {"learner_id": learner_id})
-            return {r.unit_id: UnitState(r.status, r.lesson_done_at is not None) for r in rows}
+            return {r.unit_id: UnitState(r.status, r.lesson_done_at is not None, r.level,
+                                         tuple(r.level_wins.split("\n")) if r.level_wins else ()) for r in rows}
 
     async def set_unit(
         self, learner_id: int, unit_id: str, status: str, *, lesson_done_at: datetime | None = None,
         completed_at: datetime | None = None, study_day: date | None = None, study_until: datetime | None = None,
+        level: int | None = None,
     ) -> None:
-        values = {"learner_id": learner_id, "unit_id": unit_id, "status": status}
+        values: dict[str, Any] = {"learner_id": learner_id, "unit_id": unit_id, "status": status}
         if lesson_done_at is not None:
             values["lesson_done_at"] = lesson_done_at
         if completed_at is not None:
             values["completed_at"] = completed_at
+        if level is not None:
+            values["level"] = level
         async with self._writing() as conn:
             await conn.execute(self._unit_upsert(tuple(values)), values)
             lesson: dict[str, Any] = {"lesson_unit": None}
@@ -217,6 +223,10 @@ class SqlRepository(ChallengeQueries):
                 done = {"learner_id": rec.learner_id, "unit_id": rec.unit_id, "status": "done",
                         "completed_at": rec.at}
                 await conn.execute(self._unit_upsert(tuple(done)), done)
+            if rec.level is not None:  # a unit never opened (today's prompt) gets a row being learnt
+                level, wins = rec.level
+                await conn.execute(self._set_level, {"learner_id": rec.learner_id, "unit_id": rec.unit_id,
+                                                     "status": "learning", "level": level, "level_wins": "\n".join(wins)})
 
     async def _record_attempt(self, conn: AsyncConnection, rec: AnswerRecord,
                               learner: dict[str, Any] | None = None) -> None:

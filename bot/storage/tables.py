@@ -77,6 +77,8 @@ learners = Table(
     Column("confirm_until", UTCDateTime),
     # the open question's template parameters as drawn (JSON; "" for a fixed prompt)
     Column("open_params", Text, nullable=False, server_default=""),
+    # a placement quiz under way or stopped (JSON, bot.core.placement; "" for none)
+    Column("placement", Text, nullable=False, server_default=""),
     Index("ix_learners_reminder_next_at", "reminder_next_at"),
 )
 
@@ -99,6 +101,10 @@ unit_progress = Table(
     Column("status", String(10), nullable=False),  # learning | done | skipped
     Column("lesson_done_at", UTCDateTime),
     Column("completed_at", UTCDateTime),
+    # the mastery level, 0 not started .. 4 mastered (bot.core.mastery), and the prompts right on spaced
+    # reviews since it became proficient (one a line)
+    Column("level", Integer, nullable=False, server_default="0"),
+    Column("level_wins", Text, nullable=False, server_default=""),
 )
 
 attempts = Table(

@@ -38,7 +38,7 @@ def texts(messages: list[Shown]) -> str:
 async def test_new_learner_start_next_done_and_answers(bot):
     ann = bot.person(11, "Ann")
     [welcome] = await ann.say("/start")
-    assert "Hi Ann!" in welcome.text and "Test Track" in welcome.text and welcome.labels == ["Next ▶"]
+    assert "Hi Ann!" in welcome.text and "Test Track" in welcome.text and welcome.labels == ["Next ▶", "Placement quiz 🧭"]
     assert welcome.reply_to is None  # private chat: no quoting
     assert "<b>Test Track</b>" in welcome.html  # formatting arrives as HTML
 
