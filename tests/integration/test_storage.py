@@ -83,6 +83,44 @@ async def test_cards_left_in_a_learning_step_by_the_old_schedule_move_to_review(
         await engine.dispose()
 
 
+async def test_progress_before_mastery_levels_gets_the_levels_it_earned(db_url):
+    """Revision 0009: existing progress gets its level: complete = proficient, skipped = familiar, a unit being
+    learnt with a right answer = familiar (a challenge answer is not study), else attempted."""
+    from alembic import command
+
+    def upgrade_to(run_conn) -> None:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = run_conn
+        command.upgrade(cfg, "0008")
+
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(upgrade_to)
+            lid = (await conn.execute(sa.text("INSERT INTO learners (created_at, timezone) VALUES (:at, 'UTC') "
+                                              "RETURNING id"), {"at": NOW.replace(tzinfo=None)})).scalar_one()
+            for unit, status in (("u-done", "done"), ("u-skip", "skipped"), ("u-right", "learning"),
+                                 ("u-wrong", "learning"), ("u-challenge", "learning")):
+                await conn.execute(sa.text("INSERT INTO unit_progress (learner_id, unit_id, status) VALUES "
+                                           "(:lid, :unit, :status)"), {"lid": lid, "unit": unit, "status": status})
+            for unit, correct, source in (("u-right", False, "practice"), ("u-right", True, "review"),
+                                          ("u-wrong", False, "practice"), ("u-challenge", True, "challenge")):
+                await conn.execute(sa.text(
+                    "INSERT INTO attempts (learner_id, prompt_id, unit_id, at, correct, source) VALUES "
+                    "(:lid, :unit, :unit, :at, :correct, :source)"),
+                    {"lid": lid, "unit": unit, "at": NOW.replace(tzinfo=None), "correct": correct, "source": source})
+        assert await migrate(engine) == head_revision()
+        from bot.storage.repo import SqlRepository
+
+        states = await SqlRepository(engine).unit_states(lid)
+        assert {u: st.level for u, st in states.items()} == {
+            "u-done": 3, "u-skip": 2, "u-right": 2, "u-wrong": 1, "u-challenge": 1}
+        assert all(st.wins == () for st in states.values())
+    finally:
+        await engine.dispose()
+
+
 def test_head_revision_is_alembics_head():
     """head_revision reads the scripts without alembic (start-up speed); it must agree with alembic."""
     cfg = Config()
