@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.core import learning, mastery
 from bot.core.markup import esc
 from bot.core.mastery import CLOSED, Mastery
 from bot.core.model import Button, Reply
-from bot.core.ports import AnswerRecord, Learner, UnitState
+from bot.core.ports import NO_OPEN_QUESTION, AnswerRecord, Learner, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError
 from bot.practice import srs
 
@@ -53,17 +53,20 @@ class Quiz:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
-    def of(cls, learner: Learner) -> Quiz | None:
+    def of(cls, learner: Learner, catalog: Catalog) -> Quiz | None:
         """The learner's quiz, if one is under way or stopped (a state unreadable or of a topic no longer in the
-        curriculum is none)."""
+        curriculum is none; units no longer in it are left out)."""
         if not learner.placement:
             return None
         try:
             data = json.loads(learner.placement)
-            return cls(str(data["topic"]), int(data.get("asked", 0)), tuple(data.get("placed", ())),
-                       tuple(data.get("missed", ())), bool(data.get("stopped", False)))
+            quiz = cls(str(data["topic"]), int(data.get("asked", 0)),
+                       tuple(u for u in data.get("placed", ()) if u in catalog.unit_by_id),
+                       tuple(u for u in data.get("missed", ()) if u in catalog.unit_by_id),
+                       bool(data.get("stopped", False)))
         except (ValueError, KeyError, TypeError):
             return None
+        return quiz if quiz.topic in catalog.topic_by_id else None
 
 
 # ---------------------------------------------------------------- the walk (pure)
@@ -118,10 +121,10 @@ async def command(ctx: Ctx, topic_id: str | None) -> Reply:
     """``/placement`` resumes a quiz under way or stopped, else starts one in the default topic; ``/placement
     <topic>`` resumes that topic's quiz or starts one; ``/placement stop`` stops it."""
     learner = await ctx.learner()
-    quiz = Quiz.of(learner)
+    quiz = Quiz.of(learner, ctx.catalog)
     if topic_id == "stop":
         return await stop(ctx, learner, quiz)
-    if quiz is not None and topic_id in (None, quiz.topic) and quiz.topic in ctx.catalog.topic_by_id:
+    if quiz is not None and topic_id in (None, quiz.topic):
         return await resume(ctx, learner, quiz)
     states = await ctx.repo.unit_states(learner.id)
     if topic_id is None:
@@ -153,12 +156,11 @@ async def resume(ctx: Ctx, learner: Learner, quiz: Quiz) -> Reply:
 async def stop(ctx: Ctx, learner: Learner, quiz: Quiz | None) -> Reply:
     if quiz is None:
         raise UsageError("There is no placement quiz to stop. `/placement` starts one.", buttons=((NEXT_BUTTON,),))
-    fields: dict = {"placement": replace(quiz, stopped=True).dumps()}
+    fields: dict[str, Any] = {"placement": replace(quiz, stopped=True).dumps()}
     if learner.open_source == SOURCE:
-        fields |= {"open_prompt": None, "open_source": None, "open_hints": 0, "open_revealed": False,
-                   "open_at": None, "open_tried": "", "open_params": ""}
+        fields |= NO_OPEN_QUESTION
     await ctx.repo.update_learner(learner.id, **fields)
-    title = esc(ctx.catalog.topic_by_id[quiz.topic].title) if quiz.topic in ctx.catalog.topic_by_id else "it"
+    title = esc(ctx.catalog.topic_by_id[quiz.topic].title)
     found = f", {len(quiz.placed)} unit{'s' if len(quiz.placed) != 1 else ''} placed as known" if quiz.placed else ""
     return Reply(f"⏸ Placement quiz stopped after {quiz.asked} answer{'s' if quiz.asked != 1 else ''}{found}. "
                  f"What it found is kept. `/placement` goes on with {title}; /next studies from where you are.",
@@ -190,9 +192,9 @@ async def _ask(ctx: Ctx, learner: Learner, quiz: Quiz, states: dict[str, UnitSta
 async def answered(ctx: Ctx, learner: Learner, prompt: Prompt, right: bool, text: str) -> list[Reply]:
     """A placement question answered (``right``, or a miss: wrong, or I don't know): record it, mark what it
     shows, then the next question or the result."""
-    quiz = Quiz.of(learner) or Quiz(ctx.catalog.unit_by_id[ctx.catalog.unit_of_prompt[prompt.id]].topic)
     catalog = ctx.catalog
     unit = catalog.unit_by_id[catalog.unit_of_prompt[prompt.id]]
+    quiz = Quiz.of(learner, catalog) or Quiz(unit.topic)
     card, due = srs.review(await ctx.repo.card(learner.id, prompt.id), "good", ctx.now) if right else (None, None)
     day, until = ctx.study_mark(learner)
     await ctx.repo.record_answer(AnswerRecord(

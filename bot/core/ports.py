@@ -51,6 +51,11 @@ class Learner:
         return tuple(self.open_tried.split("\n")) if self.open_tried else ()
 
 
+# the learner's columns when no question is open (a question closed, or a placement quiz stopped)
+NO_OPEN_QUESTION: dict[str, Any] = {"open_prompt": None, "open_source": None, "open_hints": 0, "open_revealed": False,
+                                    "open_at": None, "open_tried": "", "open_params": ""}
+
+
 @dataclass(frozen=True)
 class UnitState:
     status: str  # learning | done | skipped

@@ -11,7 +11,15 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.core.ports import AnswerRecord, Destination, LastAttempt, Learner, PromptStats, UnitState
+from bot.core.ports import (
+    NO_OPEN_QUESTION,
+    AnswerRecord,
+    Destination,
+    LastAttempt,
+    Learner,
+    PromptStats,
+    UnitState,
+)
 from bot.storage.challenges import EXPORTED as CHALLENGE_TABLES
 from bot.storage.challenges import ChallengeQueries, forget_challenge_rows
 from bot.storage.tables import (
@@ -45,8 +53,7 @@ _PROMPT_STATS = (
     .group_by(attempts.c.prompt_id)
 )
 _INSERT_ATTEMPT = insert(attempts)
-_CLOSED = {"open_prompt": None, "open_source": None, "open_hints": 0, "open_revealed": False, "open_at": None,
-           "open_tried": "", "open_params": ""}  # the learner's columns of a question closed
+_CLOSED = NO_OPEN_QUESTION  # the learner's columns of a question closed
 _CARD = select(review_cards.c.card).where(review_cards.c.learner_id == bindparam("learner_id"),
                                           review_cards.c.prompt_id == bindparam("prompt_id"))
 _DUE_REVIEWS = (
