@@ -41,10 +41,6 @@ class Mastery:
         return cls(state.level, state.wins) if state is not None else cls()
 
 
-def name(level: int) -> str:
-    return LEVELS[level]
-
-
 def label(level: int) -> str:
     """A level as text shows it: its symbol and name."""
     return f"{SYMBOLS[level]} {LEVELS[level]}"
