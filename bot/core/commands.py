@@ -127,7 +127,7 @@ def build_registry() -> Registry:
         states = await ctx.repo.unit_states(learner.id)
         lines = [f"🗺 **{esc(ctx.catalog.track.title)}**", ""]
         for i, t in enumerate(ctx.catalog.topics, 1):
-            done = sum(1 for u in t.units if states.get(u.id) and states[u.id].status in learning.CLOSED)
+            done = sum(1 for u in t.units if mastery.is_closed(states, u.id))
             why = f" — _{esc(t.why)}_" if t.why else ""
             focus = " ⭐ focus" if learner.focus_topic == t.id else ""
             lines.append(f"{i}. **{esc(t.title)}** ({done}/{len(t.units)} units){why}{focus}")
@@ -150,7 +150,7 @@ def build_registry() -> Registry:
             lines.append(f"{mark} {esc(u.title)} ({u.minutes} min) · {mastery.label(st.level if st else 0)}")
         lines += ["", f"/next now starts with {esc(t.title)} (after any missing prerequisites)."]
         row: tuple[Button, ...] = (NEXT_BUTTON,)
-        if any(not (states.get(u.id) and states[u.id].status in learning.CLOSED) for u in t.units):
+        if not all(mastery.is_closed(states, u.id) for u in t.units):
             lines.append(f"Know some of it already? `/placement {t.id}` places you in a few questions.")
             row += (Button("Placement quiz 🧭", f"pl:{t.id}"),)
         lines.append(LEVELS_KEY)
@@ -382,7 +382,7 @@ async def progress_snapshot(ctx: Ctx) -> ProgressSnapshot:
     s = streaks.compute(days, today)
     topics = tuple(
         TopicProgress(t.id, t.title,
-                      sum(1 for u in t.units if states.get(u.id) and states[u.id].status in learning.CLOSED),
+                      sum(1 for u in t.units if mastery.is_closed(states, u.id)),
                       len(t.units), mastery.counts(states.get(u.id) for u in t.units))
         for t in ctx.catalog.topics
     )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from bot.content.model import Prompt, Unit
 from bot.core import mastery
 from bot.core.markup import esc
-from bot.core.mastery import CLOSED, Mastery
+from bot.core.mastery import CLOSED, Mastery, is_closed
 from bot.core.model import Button, Reply
 from bot.core.ports import AnswerRecord, LastAttempt, Learner, PromptStats, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError, zone
@@ -57,8 +57,7 @@ def current_unit(catalog: Catalog, states: dict[str, UnitState], focus: str | No
     """
 
     def closed(uid: str) -> bool:
-        st = states.get(uid)
-        return st is not None and st.status in CLOSED
+        return is_closed(states, uid)
 
     def available(u: Unit) -> bool:
         return not closed(u.id) and all(closed(n) for n in u.needs)

@@ -31,6 +31,12 @@ MASTERED_AFTER = 2  # clean spaced reviews of different questions, after profici
 CLOSED = ("done", "skipped")
 
 
+def is_closed(states: dict[str, UnitState], unit_id: str) -> bool:
+    """Whether the unit is closed: complete or known (it counts as done for prerequisites)."""
+    st = states.get(unit_id)
+    return st is not None and st.status in CLOSED
+
+
 @dataclass(frozen=True)
 class Mastery:
     level: int = NOT_STARTED

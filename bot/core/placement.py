@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import learning, mastery
 from bot.core.markup import esc
-from bot.core.mastery import CLOSED, Mastery
+from bot.core.mastery import Mastery, is_closed
 from bot.core.model import Button, Reply
 from bot.core.ports import NO_OPEN_QUESTION, AnswerRecord, Learner, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError
@@ -76,7 +76,7 @@ def hardest(unit: Unit) -> Prompt | None:
     """The unit's hardest question the bot can check (self-graded ones cannot place anyone): the highest
     difficulty, the last written of those."""
     checkable = [(p.difficulty, i, p) for i, p in enumerate(unit.prompts) if p.answer.kind != "self"]
-    return max(checkable, key=lambda t: (t[0], t[1]))[2] if checkable else None
+    return max(checkable, key=lambda t: t[:2])[2] if checkable else None
 
 
 def next_unit(catalog: Catalog, quiz: Quiz, states: dict[str, UnitState]) -> Unit | None:
@@ -86,8 +86,7 @@ def next_unit(catalog: Catalog, quiz: Quiz, states: dict[str, UnitState]) -> Uni
         return None
     units = sorted(catalog.topic_by_id[quiz.topic].units, key=lambda u: catalog.unit_index[u.id], reverse=True)
     for u in units:
-        st = states.get(u.id)
-        if (st is None or st.status not in CLOSED) and u.id not in quiz.missed and hardest(u) is not None:
+        if not is_closed(states, u.id) and u.id not in quiz.missed and hardest(u) is not None:
             return u
     return None
 
@@ -111,7 +110,7 @@ def default_topic(catalog: Catalog, learner: Learner, states: dict[str, UnitStat
 
 
 def _open_units(topic: Topic, states: dict[str, UnitState]) -> list[Unit]:
-    return [u for u in topic.units if not (states.get(u.id) and states[u.id].status in CLOSED)]
+    return [u for u in topic.units if not is_closed(states, u.id)]
 
 
 # ---------------------------------------------------------------- commands
@@ -181,7 +180,7 @@ def _counter(quiz: Quiz) -> str:
 async def _ask(ctx: Ctx, learner: Learner, quiz: Quiz, states: dict[str, UnitState], intro: str) -> Reply:
     unit = next_unit(ctx.catalog, quiz, states)
     if unit is None:
-        return await _finish(ctx, learner, quiz, intro)
+        return await _finish(ctx, learner, quiz, states, intro)
     prompt = hardest(unit)
     assert prompt is not None  # next_unit only picks units with one
     await ctx.repo.update_learner(learner.id, placement=replace(quiz, stopped=False).dumps())
@@ -204,11 +203,12 @@ async def answered(ctx: Ctx, learner: Learner, prompt: Prompt, right: bool, text
     ))
     states = await ctx.repo.unit_states(learner.id)
     if right:
-        known = [uid for uid in builds_on(catalog, unit) if not (states.get(uid) and states[uid].status in CLOSED)]
+        known = [uid for uid in builds_on(catalog, unit) if not is_closed(states, uid)]
         for uid in known:
-            level = mastery.after_placement(Mastery.of(states.get(uid))).level
+            st = states.get(uid) or UnitState("skipped", False)
+            level = mastery.after_placement(Mastery.of(st)).level
             await ctx.repo.set_unit(learner.id, uid, "skipped", completed_at=ctx.now, level=level)
-        states = await ctx.repo.unit_states(learner.id)
+            states[uid] = replace(st, status="skipped", level=level)  # as now stored
         also = len(known) - 1
         said = f"✅ Right: **{esc(unit.title)}** is known" + (
             f", with the {also} unit{'s' if also != 1 else ''} it builds on." if also > 0 else ".")
@@ -220,13 +220,12 @@ async def answered(ctx: Ctx, learner: Learner, prompt: Prompt, right: bool, text
     return [await _ask(ctx, learner, quiz, states, said)]
 
 
-async def _finish(ctx: Ctx, learner: Learner, quiz: Quiz, intro: str) -> Reply:
-    """The quiz is over: what it found, and where /next starts."""
+async def _finish(ctx: Ctx, learner: Learner, quiz: Quiz, states: dict[str, UnitState], intro: str) -> Reply:
+    """The quiz is over: what it found (``states``: the units' as they are now), and where /next starts."""
     await ctx.repo.update_learner(learner.id, placement="")
     catalog = ctx.catalog
     topic = catalog.topic_by_id[quiz.topic]
-    states = await ctx.repo.unit_states(learner.id)
-    known = sum(1 for u in topic.units if states.get(u.id) and states[u.id].status in CLOSED)
+    known = sum(1 for u in topic.units if is_closed(states, u.id))
     elsewhere = [uid for uid in quiz.placed if catalog.unit_by_id[uid].topic != topic.id]
     lines = [intro, ""] if intro else []
     lines.append(f"🏁 **Placement done.** You know {known} of {len(topic.units)} units of {esc(topic.title)}"
