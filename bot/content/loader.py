@@ -176,6 +176,7 @@ def check_directory(
 
     topics: list[Topic] = []
     unit_site: dict[str, tuple[str, int]] = {}  # unit id -> (file, line)
+    unit_lines: dict[str, tuple[dict, int]] = {}  # unit id -> (its file's line map, its index there)
     prompt_site: dict[str, tuple[str, int]] = {}
     topic_files = sorted((root / "topics").glob("*.yaml")) if (root / "topics").is_dir() else []
     by_id: dict[str, tuple[Topic, Path, dict]] = {}
@@ -219,6 +220,7 @@ def check_directory(
                 problems.append(Problem(str(path), uline, f"duplicate unit id {unit.id!r} (first at {f}:{ln})"))
                 continue
             unit_site[unit.id] = (str(path), uline)
+            unit_lines[unit.id] = (lines, ui)
             if not unit.resources:
                 problems.append(Problem(str(path), uline, f"unit {unit.id!r} has no resources"))
             if len(unit.prompts) < track.min_prompts_per_unit:
@@ -262,6 +264,9 @@ def check_directory(
             problems.append(Problem(f, ln, f"unit {uid!r} is part of a prerequisite cycle"))
         else:
             problems.append(Problem(f, ln, f"unit {uid!r} is unreachable: no path of prerequisites leads to it"))
+
+    if not stuck:
+        problems += _concept_problems(all_units, unit_site, unit_lines)
 
     problems.sort(key=lambda p: (p.file, p.line, p.message))
     if problems:
@@ -308,6 +313,71 @@ def _topological(units: list[Unit]) -> tuple[list[str], list[str]]:
                 heapq.heappush(ready, (position[d], d))
     stuck = [u.id for u in units if u.id not in placed]
     return done, stuck
+
+
+def prerequisites(units: Iterable[Unit]) -> dict[str, frozenset[str]]:
+    """Every unit's prerequisites, direct and indirect (the needs of its needs), by unit id."""
+    graph = {u.id: u.needs for u in units}
+    out: dict[str, frozenset[str]] = {}
+
+    def of(uid: str, path: frozenset[str] = frozenset()) -> frozenset[str]:
+        if uid not in out:
+            found: set[str] = set()
+            for n in graph.get(uid, ()):
+                if n in graph and n not in path:
+                    found |= {n, *of(n, path | {uid})}
+            out[uid] = frozenset(found)
+        return out[uid]
+
+    for uid in graph:
+        of(uid)
+    return out
+
+
+def _concept_problems(
+    units: list[Unit], site: dict[str, tuple[str, int]], unit_lines: dict[str, tuple[dict, int]]
+) -> list[Problem]:
+    """A study order that holds: every concept a unit uses is taught by one of its prerequisites (directly or
+    through theirs), and every concept is taught once. A curriculum that declares concepts declares them for
+    every unit; one that declares none (a small test curriculum) is not checked."""
+    if not any(u.teaches or u.uses for u in units):
+        return []
+    problems: list[Problem] = []
+
+    def where(uid: str, key: str, i: int | None = None) -> tuple[str, int]:
+        lines, ui = unit_lines[uid]
+        loc = ("units", ui, key) if i is None else ("units", ui, key, i)
+        return site[uid][0], _line_for(lines, loc)
+
+    teacher: dict[str, str] = {}
+    for u in units:
+        if not u.teaches:
+            problems.append(Problem(*site[u.id], f"unit {u.id!r} teaches no concept: list what it teaches under teaches:"))
+        for i, c in enumerate(u.teaches):
+            if c in teacher:
+                first = teacher[c]
+                f, ln = where(first, "teaches")
+                problems.append(Problem(*where(u.id, "teaches", i),
+                                        f"concept {c!r} is taught twice: by {u.id!r} and by {first!r} ({f}:{ln}); "
+                                        "teach it in one unit and let the other use it"))
+            else:
+                teacher[c] = u.id
+    before = prerequisites(units)
+    for u in units:
+        for i, c in enumerate(u.uses):
+            f, ln = where(u.id, "uses", i)
+            by = teacher.get(c)
+            if by is None:
+                close = difflib.get_close_matches(c, list(teacher), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(Problem(f, ln, f"unit {u.id!r} uses concept {c!r}, which no unit teaches{hint}"))
+            elif by == u.id:
+                problems.append(Problem(f, ln, f"unit {u.id!r} both teaches and uses concept {c!r}: keep it under teaches"))
+            elif by not in before[u.id]:
+                problems.append(Problem(f, ln,
+                                        f"unit {u.id!r} uses concept {c!r}, taught by {by!r}, which is not among its "
+                                        f"prerequisites: add {by!r} (or a unit that needs it) to its needs"))
+    return problems
 
 
 def _cycle_members(units: list[Unit]) -> set[str]:

@@ -160,6 +160,10 @@ class Unit(Frozen):
     why_ml: str = Field(min_length=10, max_length=500)
     minutes: int = Field(ge=5, le=600)
     needs: tuple[str, ...] = ()
+    # The concepts the unit teaches and the ones it uses from earlier units (short ids such as
+    # ``dot-product``): check-content holds every used concept to be taught by a prerequisite.
+    teaches: tuple[Id, ...] = ()
+    uses: tuple[Id, ...] = ()
     resources: tuple[Resource, ...] = ()
     prompts: tuple[Prompt, ...] = ()
     # Filled in by the loader, not by authors:

@@ -687,6 +687,30 @@ def _question_problems(prompt: Prompt) -> list[str]:
     return []
 
 
+_RELATION = re.compile(r"=|≈|≃|≅")
+
+
+def _hint_problems(prompt: Prompt) -> list[str]:
+    """A hint nudges and then shows a method; it never states the answer. A hint gives the answer away when one
+    of its formulas ends in the answer: ``x = 3``, ``≈ 0.693``, ``f'(x) = 2x`` (the right side of its last
+    ``=`` or ``≈``, read and checked like a learner's answer), unless the question shows it too (its data)."""
+    a = prompt.answer
+    degrees = in_degrees(prompt.question)
+    given = set(question_expressions(prompt.question))
+    out = []
+    for i, hint in enumerate(prompt.hints, 1):
+        for _, _, tex in iter_math_spans(hint):
+            sides = _RELATION.split(latex_to_unicode(tex))
+            if len(sides) < 2 or not sides[-1].strip() or sides[-1].strip() in given:
+                continue
+            verdict = check_answer(a, sides[-1].strip(), degrees=degrees)
+            if verdict.right or verdict.feedback.startswith("That is equal"):
+                out.append(f"hint {i} gives the answer away (${tex}$): a hint nudges or shows a method, and the "
+                           "learner works out the answer")
+                break
+    return out
+
+
 def validate_prompt(prompt: Prompt) -> list[str]:
     """Content check: the canonical answer is accepted (in its form), every listed mistake is read and
     rejected, and the question's own expression is not accepted as its answer. A template: a few of its
@@ -710,7 +734,7 @@ def validate_prompt(prompt: Prompt) -> list[str]:
     if check_answer(a, a.value).status != "right":
         problems.append(f"the checker does not accept the canonical answer {a.value!r}")
     if a.kind != "choice":
-        problems += _question_problems(prompt)
+        problems += _question_problems(prompt) + _hint_problems(prompt)
     for m in prompt.mistakes:
         v = check_answer(a, m.answer)
         if v.status == "right":

@@ -437,6 +437,33 @@ def test_validate_reports_unreadable_mistake_and_canonical() -> None:
     assert "number" not in example_for(Answer(kind="choice", value="6", options=("6", "7", "3")))
 
 
+def hinted(answer: Answer, question: str, *hints: str) -> list[str]:
+    return validate_prompt(Prompt(id="v1", question=question, answer=answer, hints=hints, solution="A solution."))
+
+
+def test_validate_reports_a_hint_that_states_the_answer() -> None:
+    """A formula in a hint that ends in the answer gives it away: exactly, within the tolerance, or in another
+    form; the second hint is named."""
+    away = "hint 2 gives the answer away"
+    assert away in hinted(num("3"), "Solve $2x + 1 = 7$.", "Move the 1.", "So $x = 3$.")[0]
+    assert away in hinted(num("0.6931", 0.005), "Estimate it.", "Use a calculator.",
+                          r"The limit is $\ln 2 \approx 0.693$.")[0]
+    assert away in hinted(expr("2*x", "x"), "Differentiate $x^2$.", "Power rule.",
+                          r"$\frac{d}{dx} x^2 = x \cdot 2$")[0]
+    away_1 = hinted(Answer(kind="vector", value="[1, 2]"), "Add $[0, 1]$ and $[1, 1]$.",
+                    r"The sum is $\mathbf{v} = [1, 2]$.")
+    assert away_1 and "hint 1 gives the answer away" in away_1[0]
+
+
+def test_validate_accepts_hints_that_show_a_method_or_the_question_s_data() -> None:
+    assert hinted(num("3"), "Solve $2x + 1 = 7$.", "Subtract 1 from both sides: $2x = 6$.",
+                  "Then divide by $2$.") == []
+    # the question's own number is data, even when it equals the answer (x = 12 predicts 12)
+    assert hinted(num("12"), r"A line $\hat{y} = 6 + 0.5x$: what does it predict at $x = 12$?",
+                  "Substitute $x = 12$ and add the intercept.") == []
+    assert hinted(num("3", 0.1), "How many sides has a triangle?", "Count: $1, 2, 3$.") == []  # no relation
+
+
 def test_broken_canonical_at_runtime_is_not_the_learners_fault() -> None:
     v = check_answer(expr("2*x + z"), "2x")
     assert v.status == U and "broken" in v.feedback
