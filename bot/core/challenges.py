@@ -44,6 +44,7 @@ from bot.core.reminders import DEFAULT_RATES, RateLimiter, local_instant, next_i
 from bot.core.service import UsageError, zone
 from bot.practice import srs, template
 from bot.practice.check import check_prompt, example_for
+from bot.practice.display import option_label
 from bot.practice.template import Instance
 
 if TYPE_CHECKING:
@@ -446,7 +447,7 @@ def post_reply(catalog: Catalog, ch: Challenge, day: int, prompt: Prompt, closes
     rows: list[tuple[Button, ...]] = []
     if a.kind == "choice":
         how = "Choose your answer below"
-        rows += [(Button(opt[:80], f"cc:{ch.id}:{day}:{i}"),) for i, opt in enumerate(a.options)]
+        rows += [(Button(option_label(opt), f"cc:{ch.id}:{day}:{i}"),) for i, opt in enumerate(a.options)]
     else:
         how = f"Answer with **Answer ✍️** or by replying to this message ({example_for(a)})"
         rows.append((Button("Answer ✍️", f"ca:{ch.id}:{day}", "primary", asks_text=True),))

@@ -28,6 +28,7 @@ from bot.core.ports import AnswerRecord, LastAttempt, Learner, PromptStats, Unit
 from bot.core.service import NEXT_BUTTON, UsageError, zone
 from bot.practice import srs, template
 from bot.practice.check import answer_latex, check_prompt, chosen_option, example_for
+from bot.practice.display import option_label
 from bot.practice.template import Instance
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def option_rows(prompt: Prompt, tried: tuple[str, ...] = ()) -> list[tuple[Butto
     """A choice question's options as buttons, one a row, without the ones already tried."""
     if prompt.answer.kind != "choice":
         return []
-    return [(Button(opt[:80], f"c:{prompt.id}:{i}"),) for i, opt in enumerate(prompt.answer.options)
+    return [(Button(option_label(opt), f"c:{prompt.id}:{i}"),) for i, opt in enumerate(prompt.answer.options)
             if _option_key(i) not in tried]
 
 

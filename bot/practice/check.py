@@ -37,7 +37,7 @@ from typing import Any, Literal
 import sympy
 
 from bot.content.model import Answer, Mistake, Prompt
-from bot.practice.display import latex, value_latex
+from bot.practice.display import latex, option_label, value_latex
 from bot.practice.forms import form_problem, nodes, plain_number
 from bot.practice.maths import (
     EvalError,
@@ -453,8 +453,21 @@ def same_expression(g: Node, w: Node, variables: tuple[str, ...], deadline: floa
 # -------------------------------------------------------------------------------------------- choice
 
 
+_LATEX_WORD = re.compile(r"\\(?:mathbf|mathrm|text|operatorname|boldsymbol)\{([^{}]*)\}")
+_LATEX_NAMED = {r"\mid": "|", r"\cdot": "*", r"\times": "*", r"\ ": " ", r"\,": " ", r"\;": " "}
+
+
+def _plain_latex(s: str) -> str:
+    """An option's formulas as a learner types them: ``$P(E \\mid H)$`` → ``P(E | H)``, ``$\\ln(a)$`` → ``ln(a)``."""
+    s = _LATEX_WORD.sub(r"\1", s.replace("$", ""))
+    for name, plain in _LATEX_NAMED.items():
+        s = s.replace(name, plain)
+    return re.sub(r"\\([a-zA-Z]+)", r"\1", s)
+
+
 def _choice_key(s: str) -> str:
-    key = "".join(normalise(s).split()).casefold().rstrip(".").replace("**", "^")
+    key = "".join(normalise(_plain_latex(s)).split()).casefold().rstrip(".").replace("**", "^")
+    key = re.sub(r"_\{?(\w+)\}?", r"\1", key)  # H_0, H₀ and H0 alike
     return re.sub(r"\^\((\w+)\)", r"^\1", key)  # x² and x^2 alike
 
 
@@ -466,7 +479,7 @@ def chosen_option(answer: Answer, text: str) -> str | None:
     key = _choice_key(text)
     keys = [_choice_key(o) for o in answer.options]
     for opt, k in zip(answer.options, keys, strict=True):
-        if k == key:
+        if key in (k, _choice_key(option_label(opt))):  # as written, or as its button shows it (Aᵀ)
             return opt
     m = _INDEX.fullmatch(key)
     if not m:

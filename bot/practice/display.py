@@ -147,3 +147,11 @@ def value_latex(value: Any, kind: str) -> str:
     if kind == "set":
         return r"\{" + ", ".join(value_latex(v, "") for v in value) + r"\}"
     return "[" + ", ".join(value_latex(v, "") for v in value) + "]"
+
+
+def option_label(option: str) -> str:
+    """A choice option as a button shows it: its formulas as plain unicode (``$A^T B^T$`` → ``Aᵀ Bᵀ``), as a
+    button cannot show an image; at most 80 characters, the longest label every platform takes."""
+    from bot.render.unicode import text_to_unicode
+
+    return text_to_unicode(option)[:80]

@@ -11,6 +11,7 @@ from bot.practice.check import (
     Verdict,
     check_answer,
     check_prompt,
+    chosen_option,
     example_for,
     validate_prompt,
     warm_up,
@@ -435,6 +436,22 @@ def test_validate_reports_unreadable_mistake_and_canonical() -> None:
                         "press one of the buttons, or type the option, its number (1-2)."]  # a, b are options
     assert "its number (1-3) or its letter (a-c)" in example_for(Answer(kind="choice", value="x", options=("x", "y", "z")))
     assert "number" not in example_for(Answer(kind="choice", value="6", options=("6", "7", "3")))
+
+
+def test_choice_options_written_as_maths_are_typed_plainly_or_as_their_buttons_show_them() -> None:
+    from bot.practice.display import option_label
+
+    a = Answer(kind="choice", value="$B^T A^T$", options=("$A^T B^T$", "$B^T A^T$", "$BA$", r"$P(E \mid H)$"))
+    assert [option_label(o) for o in a.options] == ["Aᵀ Bᵀ", "Bᵀ Aᵀ", "BA", "P(E | H)"]
+    for typed in ("B^T A^T", "B^TA^T", "Bᵀ Aᵀ", "b^t a^t", "2", "b"):
+        assert check_answer(a, typed).right, typed
+    assert chosen_option(a, "P(E|H)") == r"$P(E \mid H)$"
+    assert check_answer(a, "A^T B^T", mistakes=(Mistake(answer="A^T B^T", hint="The order reverses."),)) == Verdict(
+        "wrong", "The order reverses.", "A^T B^T")
+    assert check_answer(a, "AB").status == U
+    h = Answer(kind="choice", value="Reject $H_0$", options=("Reject $H_0$", "Do not reject $H_0$"))
+    assert option_label(h.value) == "Reject H₀"
+    assert all(check_answer(h, typed).right for typed in ("Reject H0", "reject H_0", "Reject H₀", "1"))
 
 
 def hinted(answer: Answer, question: str, *hints: str) -> list[str]:
