@@ -110,6 +110,19 @@ def _cycle(data, d):
     unit(data, 0)["needs"] = ["b-two"]
 
 
+def _concepts(data, d, **changes):
+    """Declare concepts in every unit: b-one teaches fractions, b-two decimals (using fractions), m-one percent
+    (using decimals, and fractions through b-two's own prerequisite); then apply ``changes`` to b-one/b-two."""
+    unit(data, 0).update(teaches=["fractions"])
+    unit(data, 1).update(teaches=["decimals"], uses=["fractions"])
+    more = d / "topics" / "more.yaml"
+    m = yaml.safe_load(more.read_text())
+    m["units"][0].update(teaches=["percent"], uses=["decimals", "fractions"])
+    more.write_text(yaml.safe_dump(m, sort_keys=False))
+    for i, fields in changes.items():
+        unit(data, int(i[1:])).update(fields)
+
+
 CASES = {
     "schema": (lambda data, d: unit(data).pop("summary"), r"basics\.yaml:\d+: units\.0\.summary: Field required"),
     "duplicate unit": (lambda data, d: unit(data, 1).update(id="b-one"), r"duplicate unit id 'b-one'"),
@@ -136,6 +149,20 @@ CASES = {
     "listed topic without file": (_missing_track_topic, r"track\.yaml:\d+: topic 'more' is listed but"),
     "choice value": (lambda data, d: unit(data)["prompts"][2]["answer"].update(value="99"),
                      r"choice value '99' is not one of the options"),
+    "concept from a later unit": (lambda data, d: _concepts(data, d, u0={"uses": ["decimals"]}),
+                                  r"basics\.yaml:\d+: unit 'b-one' uses concept 'decimals', taught by 'b-two', which "
+                                  r"is not among its prerequisites: add 'b-two'"),
+    "concept taught twice": (lambda data, d: _concepts(data, d, u1={"teaches": ["decimals", "fractions"]}),
+                             r"concept 'fractions' is taught twice: by 'b-two' and by 'b-one'"),
+    "concept nobody teaches": (lambda data, d: _concepts(data, d, u1={"uses": ["fraction"]}),
+                               r"unit 'b-two' uses concept 'fraction', which no unit teaches \(did you mean "
+                               r"'fractions'\?\)"),
+    "unit teaching nothing": (lambda data, d: _concepts(data, d, u1={"teaches": []}),
+                              r"unit 'b-two' teaches no concept"),
+    "concept taught and used": (lambda data, d: _concepts(data, d, u0={"uses": ["fractions"]}),
+                                r"unit 'b-one' both teaches and uses concept 'fractions'"),
+    "hint with the answer": (lambda data, d: unit(data)["prompts"][0].update(hints=["So $x = 0.25$."]),
+                             r"prompt 'b-one-1': hint 1 gives the answer away"),
 }
 
 
@@ -149,6 +176,43 @@ def test_each_problem_is_reported_with_file_and_line(name, tmp_path, capsys):
     assert any(re.search(pattern, line) for line in lines), "\n".join(lines)
     assert all(re.match(r".+\.yaml:\d+: ", line) for line in lines), lines
     assert "problem(s)" in out.err
+
+
+def test_declared_concepts_in_study_order_pass(tmp_path):
+    """Used concepts taught by a prerequisite, directly or through its own (m-one uses b-one's fractions)."""
+    from bot.content.loader import check_directory
+
+    _, problems = check_directory(broken(tmp_path, _concepts))
+    assert problems == []
+
+
+def test_the_curriculum_declares_what_each_unit_teaches_and_uses(real):
+    """Every unit teaches something; the units after the first use what earlier ones taught."""
+    for u in real.units:
+        assert u.teaches, u.id
+        assert u.uses or not u.needs, f"{u.id} needs {u.needs} but uses none of what they teach"
+
+
+def _misordered(content: Path) -> None:
+    """PCA before covariance: la-pca back to needing only the SVD and descriptive statistics."""
+    path = content / "topics" / "linear-algebra.yaml"
+    text = path.read_text()
+    before = "    needs: [la-svd, stat-correlation]\n"
+    assert before in text
+    path.write_text(text.replace(before, "    needs: [la-svd, stat-descriptive]\n"))
+
+
+def test_check_content_fails_on_a_misordered_copy_of_the_curriculum(tmp_path, capsys):
+    d = tmp_path / "content"
+    shutil.copytree(CONTENT, d)
+    _misordered(d)
+    from bot.content.loader import check_directory
+
+    _, problems = check_directory(d)  # the order checks only: no per-prompt checks needed for this
+    found = [str(p) for p in problems]
+    assert found and all("la-pca" in p and "not among its prerequisites" in p for p in found), found
+    assert any("uses concept 'covariance-matrix', taught by 'stat-correlation'" in p for p in found), found
+    assert all(re.match(r".+linear-algebra\.yaml:\d+: ", p) for p in found), found
 
 
 _CODE_NOTATION = re.compile(r"`|\w\*\w|\*\*\d|sqrt\(|\^|\bexp\(|\\[a-zA-Z]+|\b[a-z]_\{?\w")

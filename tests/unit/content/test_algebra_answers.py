@@ -132,11 +132,11 @@ def fn_shift_choice():
 def ln_ab_choice():
     a, bb = sp.symbols("a b", positive=True)
     target = sp.expand_log(sp.log(a * bb), force=True)
-    options = {
-        "ln(a) + ln(b)": sp.log(a) + sp.log(bb),
-        "ln(a) * ln(b)": sp.log(a) * sp.log(bb),
-        "ln(a) - ln(b)": sp.log(a) - sp.log(bb),
-        "a * ln(b)": a * sp.log(bb),
+    options = {  # the options as the learner sees them (LaTeX), each with its meaning
+        r"$\ln(a) + \ln(b)$": sp.log(a) + sp.log(bb),
+        r"$\ln(a) \cdot \ln(b)$": sp.log(a) * sp.log(bb),
+        r"$\ln(a) - \ln(b)$": sp.log(a) - sp.log(bb),
+        r"$a \ln(b)$": a * sp.log(bb),
     }
     good = [name for name, e in options.items() if sp.simplify(e - target) == 0]
     assert len(good) == 1
@@ -347,6 +347,8 @@ def _texts():
                 yield f"{p['id']}.hint{i}", h
             for i, mistake in enumerate(p.get("mistakes") or []):
                 yield f"{p['id']}.mistake{i}", mistake.get("hint", "")
+            for i, option in enumerate(p["answer"].get("options") or []):
+                yield f"{p['id']}.option{i}", option
 
 
 @pytest.mark.parametrize(("where", "text"), list(_texts()))
@@ -354,6 +356,76 @@ def test_formulas_render(where, text):
     assert text.count("$") % 2 == 0, f"{where}: unbalanced $"
     for formula in re.findall(r"\$([^$]+)\$", text):
         render_formula(formula)
+
+
+# The concepts each unit teaches (the shared vocabulary of issue #37, plus pythagorean-theorem, which alg-trig-2
+# teaches and alg-unit-circle-6 and vector lengths use) and the needs that make every used concept come first.
+TEACHES = {
+    "alg-expressions": ["expressions", "linear-equations", "quadratic-equations"],
+    "alg-functions": ["functions", "slope", "function-composition", "inverse-functions", "graph-transformations"],
+    "alg-exponents-logs": ["exponents", "logarithms", "exponential-functions"],
+    "alg-sigma": ["sigma-notation", "product-notation", "mean"],
+    "alg-systems": ["linear-systems"],
+    "alg-trig": ["right-triangle-trig", "pythagorean-identity", "law-of-cosines", "pythagorean-theorem"],
+    "alg-unit-circle": ["radians", "unit-circle"],
+}
+NEEDS = {
+    "alg-expressions": [],
+    "alg-functions": ["alg-expressions"],
+    "alg-exponents-logs": ["alg-functions"],
+    "alg-sigma": ["alg-expressions"],
+    "alg-systems": ["alg-functions"],
+    "alg-trig": ["alg-expressions"],
+    "alg-unit-circle": ["alg-trig", "alg-functions"],
+}
+
+
+def _before(uid: str) -> set[str]:
+    """The unit's prerequisites, direct and indirect."""
+    out: set[str] = set()
+    todo = list(NEEDS[uid])
+    while todo:
+        n = todo.pop()
+        if n not in out:
+            out.add(n)
+            todo += NEEDS[n]
+    return out
+
+
+def test_concepts_and_needs():
+    assert {u["id"]: list(u["needs"]) for u in UNITS} == NEEDS
+    assert {u["id"]: list(u["teaches"]) for u in UNITS} == TEACHES
+    teacher = {c: uid for uid, cs in TEACHES.items() for c in cs}
+    assert len(teacher) == sum(map(len, TEACHES.values()))  # each concept taught once
+    for u in UNITS:
+        keys = list(u)
+        assert keys[keys.index("needs") + 1 : keys.index("needs") + 3] == ["teaches", "uses"], u["id"]
+        assert len(set(u["uses"])) == len(u["uses"]), u["id"]
+        for c in u["uses"]:
+            # every concept the algebra units use is taught in this file, by a prerequisite
+            assert c in teacher, f"{u['id']} uses {c!r}, which no algebra unit teaches"
+            assert teacher[c] in _before(u["id"]), f"{u['id']} uses {c!r} before {teacher[c]!r} teaches it"
+    used = {u["id"]: set(u["uses"]) for u in UNITS}
+    # the uses the prompts show (not an exhaustive list): each must be declared
+    assert {"right-triangle-trig", "pythagorean-identity", "pythagorean-theorem"} <= used["alg-unit-circle"]
+    assert {"functions", "inverse-functions", "linear-equations"} <= used["alg-exponents-logs"]
+    assert {"slope", "linear-equations"} <= used["alg-systems"]
+
+
+def test_concept_check_fails_on_a_misordered_copy(tmp_path):
+    """alg-unit-circle without alg-trig among its needs uses trigonometry that no prerequisite teaches."""
+    from bot.content.loader import check_directory
+
+    (tmp_path / "topics").mkdir()
+    (tmp_path / "track.yaml").write_text("title: T\ntopics: [algebra]\nmin_prompts_per_unit: 6\n")
+    text = TOPIC_FILE.read_text(encoding="utf-8")
+    assert text.count("needs: [alg-trig, alg-functions]") == 1
+    (tmp_path / "topics" / "algebra.yaml").write_text(text.replace("needs: [alg-trig, alg-functions]", "needs: [alg-functions]"))
+    catalog, problems = check_directory(tmp_path)
+    assert catalog is None
+    messages = [p.message for p in problems]
+    assert any("'alg-unit-circle' uses concept 'right-triangle-trig'" in m for m in messages), messages
+    assert all("alg-unit-circle" in m for m in messages), messages
 
 
 def test_loader_accepts_the_file(tmp_path):

@@ -94,7 +94,7 @@ def _steepest_direction_choice():
         return "Opposite to the gradient"
     if abs(cosang) < 0.001:
         return "Perpendicular to the gradient"
-    return "Always along the x-axis"
+    return "Always along the $x$-axis"
 
 
 def _jacobian_shape_choice():
@@ -137,9 +137,15 @@ def _concavity_choice():
     return "Straight, no bending"
 
 
+def _option_function(option: str):
+    # The options are LaTeX formulas ($e^x$, $\ln x$): read them as functions of x.
+    body = option.strip("$").replace("\\ln x", "ln(x)")
+    return parse(body, ["x"])
+
+
 def _own_derivative_choice():
     options = PROMPTS["calc-diff-rules-2"]["answer"]["options"]
-    hits = [o for o in options if sp.simplify(sp.diff(parse(o, ["x"]), x) - parse(o, ["x"])) == 0]
+    hits = [o for o in options if sp.simplify(sp.diff(_option_function(o), x) - _option_function(o)) == 0]
     assert len(hits) == 1, hits
     return hits[0]
 
@@ -174,6 +180,20 @@ def _grad_at(f, point):
     return [sp.diff(f, v).subs(point) for v in (x, y)]
 
 
+def _difference_quotient_at(step):
+    # The fraction (2^h - 1)/h of calc-limits-derivatives-6 at the step the question fixes, as a float.
+    return float(sp.N(((2**h - 1) / h).subs(h, step), 30))
+
+
+def _minimum_of_quadratic():
+    # Set the gradient of f to zero, solve the linear system, and check the Hessian makes it a minimum.
+    f = x**2 + x * y + y**2 - 4 * x + y
+    (point,) = sp.solve([sp.diff(f, x), sp.diff(f, y)], [x, y], dict=True)
+    eig = sp.hessian(f, (x, y)).eigenvals()
+    assert all(e > 0 for e in eig), eig
+    return [point[x], point[y]]
+
+
 def _steepest_rate(v):
     # The point is the Pythagorean pair (m^2 - n^2, 2mn), in the order s picks.
     legs = (v.m**2 - v.n**2, 2 * v.m * v.n)
@@ -195,7 +215,7 @@ COMPUTE: dict[str, Callable[..., object]] = {
     "calc-limits-derivatives-2": lambda v: sp.limit((x**2 - v.a**2) / (x - v.a), x, v.a),
     "calc-limits-derivatives-4": lambda: sp.simplify(((x + h) ** 2 + 3 * (x + h) - (x**2 + 3 * x)) / h),
     "calc-limits-derivatives-5": lambda: (x**2).subs(x, 3) + sp.limit(((3 + h) ** 2 - 9) / h, h, 0) * (x - 3),
-    "calc-limits-derivatives-6": lambda: sp.limit((2**h - 1) / h, h, 0),
+    "calc-limits-derivatives-6": lambda: _difference_quotient_at(sp.Rational(1, 1000)),
     # differentiation rules
     "calc-diff-rules-1": lambda v: sp.diff(x**v.n, x),
     "calc-diff-rules-2": _own_derivative_choice,
@@ -271,9 +291,7 @@ COMPUTE: dict[str, Callable[..., object]] = {
     ),
     "calc-optimisation-5": _large_step_choice,
     "calc-optimisation-6": _hessian_classify_choice,
-    "calc-optimisation-7": lambda: sp.solve(
-        sp.diff(sum((w * xi - yi) ** 2 for xi, yi in [(1, 2), (2, 3), (3, 7)]), w), w
-    )[0],
+    "calc-optimisation-7": _minimum_of_quadratic,
     # backpropagation
     "calc-backprop-1": lambda: [sp.diff((x + y) * z, v).subs({x: 1, y: 2, z: -3}) for v in (x, y, z)],
     "calc-backprop-2": lambda: (lambda s: s * (1 - s))(sp.Rational(4, 5)),
@@ -395,6 +413,25 @@ def _mistakes_are_wrong_and_readable(pid, p, correct):
             assert m.get("hint"), f"{pid}: mistake {text!r} has no hint"
 
 
+def test_estimate_at_the_fixed_step_is_judged_by_its_rounding():
+    # calc-limits-derivatives-6 fixes h = 0.001 and 2 decimal places: the checker accepts that rounding (and more
+    # digits of the same fraction) and rejects the rounding at h = 0.01, which once passed for the answer.
+    from bot.content.model import Answer
+    from bot.practice.check import check_answer
+
+    prompt = PROMPTS["calc-limits-derivatives-6"]
+    assert "$h = 0.001$" in prompt["question"] and "2 decimal places" in prompt["question"]
+    answer = Answer.model_validate(prompt["answer"])
+    at_fixed = _difference_quotient_at(sp.Rational(1, 1000))
+    assert sp.Rational(answer.value) == sp.Rational(f"{at_fixed:.2f}")
+    for given in (f"{at_fixed:.2f}", f"{at_fixed:.3f}", f"{at_fixed:.4f}", f"{at_fixed:.6f}"):
+        assert check_answer(answer, given).right, given
+    coarse = f"{_difference_quotient_at(sp.Rational(1, 100)):.2f}"
+    assert coarse != f"{at_fixed:.2f}"
+    assert not check_answer(answer, coarse).right
+    assert coarse in {m["answer"] for m in prompt["mistakes"]}
+
+
 def test_choice_and_self_prompts_have_no_mistakes():
     for pid, p in PROMPTS.items():
         if p["answer"]["kind"] in ("choice", "self"):
@@ -425,6 +462,28 @@ GUIDE_LINKS = [
 ]
 
 
+# The concepts each unit teaches (the curriculum's shared vocabulary, issue #37).
+TEACHES = {
+    "calc-limits-derivatives": ["limits", "derivative"],
+    "calc-diff-rules": [
+        "power-rule",
+        "product-rule",
+        "quotient-rule",
+        "exp-log-derivatives",
+        "trig-derivatives",
+    ],
+    "calc-chain-rule": ["chain-rule", "implicit-differentiation"],
+    "calc-integrals": ["integrals", "fundamental-theorem"],
+    "calc-taylor": ["second-derivative", "taylor-series", "linear-approximation"],
+    "calc-partials": ["partial-derivatives"],
+    "calc-gradients": ["gradient", "directional-derivative"],
+    "calc-jacobian-hessian": ["jacobian", "hessian", "multivariable-chain-rule"],
+    "calc-optimisation": ["critical-points", "second-derivative-test", "gradient-descent"],
+    "calc-backprop": ["neural-networks", "activation-functions", "backpropagation"],
+}
+TAUGHT_HERE = {c for cs in TEACHES.values() for c in cs}
+
+
 def test_topic_shape():
     assert DATA["id"] == "calculus"
     assert DATA["title"] == "Calculus"
@@ -432,8 +491,53 @@ def test_topic_shape():
     assert [u["id"] for u in UNITS] == UNIT_IDS
     needs = {u["id"]: set(u.get("needs", [])) for u in UNITS}
     assert {"alg-functions", "alg-exponents-logs"} <= needs["calc-limits-derivatives"]
-    assert "la-vectors" in needs["calc-partials"]
+    assert needs["calc-diff-rules"] == {"calc-limits-derivatives", "alg-unit-circle"}  # sin and cos need trig
+    # second partials use the second derivative (calc-taylor)
+    assert needs["calc-partials"] == {"calc-taylor", "la-vectors"}
     assert "la-matmul" in needs["calc-jacobian-hessian"]
+    # the Hessian's eigenvalues and determinant classify a critical point
+    assert needs["calc-optimisation"] == {"calc-taylor", "calc-jacobian-hessian", "la-eigen"}
+
+
+def test_units_teach_their_concepts():
+    assert {u["id"]: list(u.get("teaches", [])) for u in UNITS} == TEACHES
+    for u in UNITS:
+        keys = list(u)
+        assert keys[keys.index("needs") + 1 : keys.index("needs") + 3] == ["teaches", "uses"], u["id"]
+        assert u["uses"], u["id"]
+        assert not set(u["uses"]) & set(u["teaches"]), u["id"]
+        assert len(set(u["uses"])) == len(u["uses"]), u["id"]
+
+
+def _calculus_prerequisites(uid: str) -> set[str]:
+    needs = {u["id"]: [n for n in u.get("needs", []) if n in TEACHES] for u in UNITS}
+    found, todo = set(), list(needs[uid])
+    while todo:
+        n = todo.pop()
+        if n not in found:
+            found.add(n)
+            todo += needs[n]
+    return found
+
+
+def test_calculus_concepts_are_used_after_they_are_taught():
+    # Within this topic (the loader checks the whole curriculum): a calculus concept a unit uses is taught by
+    # one of its calculus prerequisites, directly or through theirs.
+    for u in UNITS:
+        before = {c for p in _calculus_prerequisites(u["id"]) for c in TEACHES[p]}
+        for c in u["uses"]:
+            if c in TAUGHT_HERE:
+                assert c in before, f"{u['id']} uses {c!r} before it is taught"
+
+
+def test_trigonometry_reaches_the_units_that_use_sine_and_cosine():
+    # Every unit whose prompts or summary use sin or cos has calc-diff-rules (which needs alg-unit-circle)
+    # among its prerequisites, or is that unit.
+    for u in UNITS:
+        text = u["summary"] + "".join(str(p) for p in u["prompts"])
+        if re.search(r"\\(sin|cos)\b|\b(sin|cos)\(", text):
+            reached = u["id"] == "calc-diff-rules" or "calc-diff-rules" in _calculus_prerequisites(u["id"])
+            assert reached, u["id"]
 
 
 def test_guide_links_appear_exactly():
@@ -501,7 +605,15 @@ def test_formula_renders(where, latex):
 # ---------------------------------------------------------------- tests: the project's loader
 
 
-CROSS_TOPIC = {"alg-functions", "alg-exponents-logs", "la-vectors", "la-matmul", "la-dot-projections"}
+CROSS_TOPIC = {
+    "alg-functions",
+    "alg-exponents-logs",
+    "alg-unit-circle",
+    "la-vectors",
+    "la-matmul",
+    "la-dot-projections",
+    "la-eigen",
+}
 
 
 def _check(tmp_path, text):
@@ -516,12 +628,18 @@ def _check(tmp_path, text):
 
 
 def test_loads_with_project_loader(tmp_path):
-    # In isolation the only problems are the cross-topic prerequisites (and the units they make unreachable).
+    # In isolation the only problems are the cross-topic prerequisites (and the units they make unreachable),
+    # and the concepts those other topics teach.
     _, problems = _check(tmp_path, RAW)
     unexpected = []
     for pr in problems:
         m = re.search(r"needs unknown unit '([a-z0-9-]+)'", pr.message)
-        if (m and m.group(1) in CROSS_TOPIC) or "unreachable" in pr.message:
+        c = re.search(r"uses concept '([a-z0-9-]+)', which no unit teaches", pr.message)
+        if (
+            (m and m.group(1) in CROSS_TOPIC)
+            or "unreachable" in pr.message
+            or (c and c.group(1) not in TAUGHT_HERE)
+        ):
             continue
         unexpected.append(str(pr))
     assert unexpected == []
@@ -531,8 +649,24 @@ def test_loads_cleanly_without_cross_topic_needs(tmp_path):
     data = load_yaml(RAW)
     for unit in data["units"]:
         unit["needs"] = [n for n in unit.get("needs", []) if n not in CROSS_TOPIC]
+        unit["uses"] = [c for c in unit["uses"] if c in TAUGHT_HERE]  # the concepts other topics teach
     catalog, problems = _check(tmp_path, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     assert [str(p) for p in problems] == []
     assert catalog is not None
     assert [u.id for u in catalog.units] == UNIT_IDS
     assert catalog.prompt_count == len(PROMPTS)
+
+
+def test_loader_rejects_a_misordered_copy(tmp_path):
+    # Partial derivatives use the second derivative: without calc-taylor among its prerequisites the copy fails.
+    data = load_yaml(RAW)
+    for unit in data["units"]:
+        unit["needs"] = [n for n in unit.get("needs", []) if n not in CROSS_TOPIC]
+        unit["uses"] = [c for c in unit["uses"] if c in TAUGHT_HERE]
+        if unit["id"] == "calc-partials":
+            unit["needs"] = ["calc-chain-rule"]
+    _, problems = _check(tmp_path, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    messages = [p.message for p in problems]
+    assert "unit 'calc-partials' uses concept 'second-derivative', taught by 'calc-taylor'" in "\n".join(messages)
+    # and the units after it, which reached calc-taylor only through calc-partials
+    assert all("taught by 'calc-taylor', which is not among its prerequisites" in m for m in messages), messages

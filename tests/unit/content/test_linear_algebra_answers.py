@@ -118,10 +118,22 @@ def options(pid: str) -> list[str]:
     return list(PROMPTS[pid]["answer"]["options"])
 
 
+def maths(option: str) -> str:
+    """An option that is one formula, ``$...$``, without its dollars (options show their maths as LaTeX)."""
+    assert option.startswith("$") and option.endswith("$") and option.count("$") == 2, option
+    return option[1:-1]
+
+
+def vector_pair(option: str) -> tuple[sp.Matrix, sp.Matrix]:
+    """The two vectors of an option written ``$[1, 2]$ and $[2, -1]$``."""
+    first, second = option.split(" and ")
+    return vec(*sp.sympify(maths(first))), vec(*sp.sympify(maths(second)))
+
+
 def is_linear_map(text: str) -> bool:
     """True if the map T(x, y) = (f, g) written in ``text`` is linear (numeric test on random inputs)."""
     x, y = sp.symbols("x y")
-    rhs = text.split("=", 1)[1].strip().strip("()")
+    rhs = maths(text).split("=", 1)[1].strip().strip("()")
     comps = [parse_expr(c.replace("^", "**"), transformations=IMPLICIT) for c in rhs.split(",")]
     f = sp.lambdify((x, y), comps)
     rng = np.random.default_rng(0)
@@ -160,8 +172,7 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-span-4": lambda: sp.solve(M([[1, 3], [2, k]]).det(), k)[0],
     "la-span-5": lambda: choose(
         options("la-span-5"),
-        lambda o: " and " in o
-        and M([list(sp.sympify(v)) for v in o.split(" and ")]).T.rank() == 2,
+        lambda o: " and " in o and M.hstack(*vector_pair(o)).rank() == 2,
     ),
     "la-span-6": lambda: M([[1, 1], [1, -1]]).solve(vec(5, 1)),
     "la-span-7": lambda: M([[1, 2, 3], [2, 4, 6], [0, 1, 1]]).T.rank(),
@@ -231,8 +242,7 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     ),
     # la-orthogonality
     "la-orthogonality-1": lambda: choose(
-        options("la-orthogonality-1"),
-        lambda o: vec(*sp.sympify(o.split(" and ")[0])).dot(vec(*sp.sympify(o.split(" and ")[1]))) == 0,
+        options("la-orthogonality-1"), lambda o: (lambda u, v: u.dot(v) == 0)(*vector_pair(o))
     ),
     "la-orthogonality-2": lambda: M([[R(3, 5), R(-4, 5)], [R(4, 5), R(3, 5)]]).inv(),
     "la-orthogonality-3": lambda: M.hstack(vec(R(3, 5), R(4, 5)), vec(R(-4, 5), R(3, 5))).solve(vec(2, 3)),
@@ -248,7 +258,7 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-eigen-6": lambda: eigvals(M([[8, 4], [2, 6]])),
     "la-eigen-7": lambda: choose(
         options("la-eigen-7"),
-        lambda o: all(not ev.is_real for ev in parse_matrix_text(o).eigenvals()),
+        lambda o: all(not ev.is_real for ev in parse_matrix_text(maths(o)).eigenvals()),
     ),
     # la-diagonalisation
     "la-diagonalisation-1": lambda: sp.diag(2, -1) ** 3,
@@ -257,7 +267,7 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-diagonalisation-4": lambda: M([[1, 1], [0, 1]]) * sp.diag(2, 3) * M([[1, 1], [0, 1]]).inv(),
     "la-diagonalisation-5": lambda: _power_top_right(),
     "la-diagonalisation-6": lambda: choose(
-        options("la-diagonalisation-6"), lambda o: not parse_matrix_text(o).is_diagonalizable()
+        options("la-diagonalisation-6"), lambda o: not parse_matrix_text(maths(o)).is_diagonalizable()
     ),
     "la-diagonalisation-7": lambda: unit(eigvec_for(M([[2, 1], [1, 2]]), 3)),
     # la-svd
@@ -282,11 +292,11 @@ def _transpose_rule() -> str:
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
     target = (a @ b).T
-    candidates = {
-        "A^T B^T": lambda: a.T @ b.T,
-        "B^T A^T": lambda: b.T @ a.T,
-        "BA": lambda: b @ a,
-        "AB": lambda: a @ b,
+    candidates = {  # the options as the learner sees them (LaTeX), each with its meaning
+        "$A^T B^T$": lambda: a.T @ b.T,
+        "$B^T A^T$": lambda: b.T @ a.T,
+        "$BA$": lambda: b @ a,
+        "$AB$": lambda: a @ b,
     }
 
     def matches(o: str) -> bool:
@@ -357,7 +367,7 @@ def _columns_of_p_choice() -> str:
     p, d = A_eig.diagonalize()
     for i in range(2):
         assert A_eig * p[:, i] == d[i, i] * p[:, i]
-    return choose(options("la-diagonalisation-2"), lambda o: o == "Eigenvectors of A")
+    return choose(options("la-diagonalisation-2"), lambda o: o == "Eigenvectors of $A$")
 
 
 def _diag_in_order(a: sp.Matrix, p: sp.Matrix) -> sp.Matrix:
@@ -379,7 +389,7 @@ def _svd_squares_choice() -> str:
     s = np.linalg.svd(a, compute_uv=False)
     ev = np.sort(np.linalg.eigvalsh(a.T @ a))[-2:]
     assert np.allclose(np.sort(s**2), ev)
-    return choose(options("la-svd-5"), lambda o: o == "A^T A")
+    return choose(options("la-svd-5"), lambda o: o == "$A^TA$")
 
 
 def _rank1_approx(a: sp.Matrix) -> sp.Matrix:
@@ -468,8 +478,103 @@ def test_units_are_the_fixed_ids_in_order() -> None:
     assert TOPIC["why"] == "to manipulate and represent data"
     assert [u["id"] for u in TOPIC["units"]] == UNIT_IDS
     needs = {u["id"]: u.get("needs", []) for u in TOPIC["units"]}
-    assert needs["la-vectors"] == ["alg-trig"]
-    assert set(needs["la-pca"]) == {"la-svd", "stat-descriptive"}
+    assert needs == NEEDS
+
+
+# The study order of issue #37: what each unit teaches (the shared concept vocabulary) and its needs. la-vectors
+# measures angles counterclockwise as on the unit circle; la-span solves small linear systems (coordinates);
+# la-orthogonality's least squares makes the error orthogonal to the column space; la-pca builds the sample
+# covariance matrix (stat-correlation).
+TEACHES = {
+    "la-vectors": ["vectors", "vector-length", "unit-vectors"],
+    "la-span": ["linear-combinations", "span", "linear-independence", "basis"],
+    "la-linear-maps": ["linear-maps", "matrix-vector-product"],
+    "la-matmul": ["matrix-multiplication", "transpose"],
+    "la-determinants": ["determinant"],
+    "la-systems-inverses": ["gaussian-elimination", "matrix-inverse"],
+    "la-rank-nullspace": ["column-space", "rank", "null-space"],
+    "la-dot-projections": ["dot-product", "projection"],
+    "la-orthogonality": ["orthogonality", "orthogonal-matrices", "gram-schmidt", "least-squares", "normal-equations"],
+    "la-eigen": ["eigenvalues", "eigenvectors", "trace"],
+    "la-diagonalisation": ["diagonalisation", "spectral-theorem"],
+    "la-svd": ["svd", "low-rank-approximation"],
+    "la-pca": ["pca", "explained-variance"],
+}
+NEEDS = {
+    "la-vectors": ["alg-trig", "alg-unit-circle"],
+    "la-span": ["la-vectors", "alg-systems"],
+    "la-linear-maps": ["la-span"],
+    "la-matmul": ["la-linear-maps"],
+    "la-determinants": ["la-matmul"],
+    "la-systems-inverses": ["la-determinants", "alg-systems"],
+    "la-rank-nullspace": ["la-systems-inverses"],
+    "la-dot-projections": ["la-matmul"],
+    "la-orthogonality": ["la-dot-projections", "la-rank-nullspace"],
+    "la-eigen": ["la-rank-nullspace"],
+    "la-diagonalisation": ["la-eigen", "la-orthogonality"],
+    "la-svd": ["la-diagonalisation"],
+    "la-pca": ["la-svd", "stat-correlation"],
+}
+TAUGHT_HERE = {c: uid for uid, cs in TEACHES.items() for c in cs}
+# Concepts of other topics that units here use, with the unit that teaches each (the shared vocabulary).
+TAUGHT_ELSEWHERE = {
+    "linear-equations": "alg-expressions", "quadratic-equations": "alg-expressions",
+    "function-composition": "alg-functions", "linear-systems": "alg-systems", "mean": "alg-sigma",
+    "right-triangle-trig": "alg-trig", "pythagorean-theorem": "alg-trig", "unit-circle": "alg-unit-circle",
+    "data-variance": "stat-descriptive", "sample-covariance": "stat-correlation",
+    "covariance-matrix": "stat-correlation",
+}
+
+
+def _all_needs() -> dict[str, list[str]]:
+    """Every unit's needs across the curriculum (read from the topic files: the study order only)."""
+    out = {}
+    for path in (ROOT / "content" / "topics").glob("*.yaml"):
+        for u in load_yaml(path.read_text(encoding="utf-8"))["units"]:
+            out[u["id"]] = list(u.get("needs", []))
+    return out
+
+
+def _prerequisites(uid: str, needs: dict[str, list[str]]) -> set[str]:
+    found, todo = set(), list(needs.get(uid, []))
+    while todo:
+        n = todo.pop()
+        if n not in found:
+            found.add(n)
+            todo += needs.get(n, [])
+    return found
+
+
+def test_units_declare_what_they_teach_and_use() -> None:
+    for u in TOPIC["units"]:
+        keys = list(u)
+        at = keys.index("needs")
+        assert keys[at + 1 : at + 3] == ["teaches", "uses"], u["id"]  # right after needs
+        assert u["teaches"] == TEACHES[u["id"]], u["id"]
+        assert u["uses"], u["id"]
+        assert len(set(u["uses"])) == len(u["uses"]), u["id"]
+        assert not set(u["uses"]) & set(u["teaches"]), u["id"]
+        assert set(u["uses"]) <= TAUGHT_HERE.keys() | TAUGHT_ELSEWHERE.keys(), u["id"]
+
+
+def test_concepts_are_used_after_they_are_taught() -> None:
+    """A used concept is taught by a prerequisite: within this topic from its own needs, across topics through
+    the needs written in the other topic files (check-content checks the whole curriculum the same way)."""
+    local = {uid: [n for n in ns if n in TEACHES] for uid, ns in NEEDS.items()}
+    everywhere = _all_needs()
+    for u in TOPIC["units"]:
+        for c in u["uses"]:
+            if c in TAUGHT_HERE:
+                assert TAUGHT_HERE[c] in _prerequisites(u["id"], local), (u["id"], c)
+            else:
+                assert TAUGHT_ELSEWHERE[c] in _prerequisites(u["id"], everywhere), (u["id"], c)
+
+
+def test_pca_uses_the_covariance_matrix_of_stat_correlation() -> None:
+    pca = next(u for u in TOPIC["units"] if u["id"] == "la-pca")
+    assert {"covariance-matrix", "sample-covariance"} <= set(pca["uses"])
+    # the misordered copy in tests/unit/test_content.py replaces exactly this line
+    assert "    needs: [la-svd, stat-correlation]\n" in TOPIC_FILE.read_text(encoding="utf-8")
 
 
 def test_guide_links_appear() -> None:
@@ -562,9 +667,69 @@ def _prose() -> list[str]:
     for u in TOPIC["units"]:
         out += [u["summary"], u["why_ml"]]
         for p in (drawn for t in u["prompts"] for _, drawn in instances(t, 3)):
-            out += [p["question"], p["solution"], *p["hints"]]
+            out += [p["question"], p["solution"], *p["hints"], *p["answer"].get("options", [])]
             out += [m.get("hint", "") for m in p.get("mistakes", [])]
     return out
+
+
+def _outside_maths(text: str) -> str:
+    return re.sub(r"\$[^$]*\$", " ", text)
+
+
+# Maths written as plain text: a matrix or vector of numbers, a power, a root, a product like 3*x, a formula
+# with a relation between letters (x - y = 0), a transpose A^T or a determinant det(A).
+RAW_MATHS = re.compile(
+    r"\[\[-?\d|\[-?\d+(/\d+)?, -?\d|\^|sqrt\(|\w\*\w|\b[a-z] [-+] \d?[a-z]\b|\bdet\(|\b[A-Z]\^|λ"
+)
+
+
+def test_maths_is_written_inside_dollars() -> None:
+    """Questions, hints, solutions, mistake hints and options keep their maths in $...$; the answer formats
+    a learner is asked to type ("Give a vector [a, b]", "[[a, b], [c, d]]", "you may use sqrt") are prose."""
+    for u in TOPIC["units"]:
+        for t in u["prompts"]:
+            for _, p in instances(t, 3):
+                texts = [p["question"], p["solution"], *p["hints"], *p["answer"].get("options", [])]
+                texts += [m.get("hint", "") for m in p.get("mistakes", [])]
+                for text in texts:
+                    found = RAW_MATHS.search(_outside_maths(text))
+                    assert not found, (p["id"], found.group(), text)
+
+
+def test_one_notation_for_transposes_and_vectors() -> None:
+    for text in _prose():
+        assert "\\top" not in text and "\\vec" not in text and "'" not in re.sub(r"[A-Za-z]'[a-z]", "", text)
+
+
+def test_every_prompt_stands_alone_and_has_a_hint_ladder() -> None:
+    for pid, p in PROMPTS.items():
+        assert not re.search(r"\b(again|as before|previous|above)\b", p["question"], re.I), pid
+        assert len(p["hints"]) >= 2, pid  # a nudge, then a method
+
+
+def test_pca_states_its_variance_divisor() -> None:
+    pca = next(u for u in TOPIC["units"] if u["id"] == "la-pca")
+    assert "n - 1" in pca["summary"] and "sample" in pca["summary"]
+    for p in pca["prompts"]:
+        if re.search(r"covariance matrix \$", p["question"]) or "X^TX" in p["question"]:
+            assert "dividing by $n - 1$" in p["question"], p["id"]
+            assert "n - 1" in p["solution"], p["id"]
+
+
+def test_elimination_prompt_solves_by_elimination() -> None:
+    """la-systems-inverses-6 asks for Gaussian elimination: its solution shows the triangular system that row
+    operations give (recomputed here) and solves it from the bottom up, without substituting."""
+    p = PROMPTS["la-systems-inverses-6"]
+    aug = M([[1, 1, 1, 6], [0, 2, 5, -4], [2, 5, -1, 27]])
+    aug[2, :] = (aug[2, :] - 2 * aug[0, :]) / 3  # remove x from the third equation: y - z = 5
+    aug[1, :] = aug[1, :] - 2 * aug[2, :]  # remove y from the second: 7z = -14
+    assert aug[2, :] == M([[0, 1, -1, 5]]) and aug[1, :] == M([[0, 0, 7, -14]])
+    assert "$y - z = 5$" in p["solution"] and "$7z = -14$" in p["solution"]
+    assert "elimination" in p["question"] and "substitut" not in p["solution"].lower()
+    z = sp.Rational(aug[1, 3], aug[1, 2])
+    y = aug[2, 3] - aug[2, 2] * z
+    x = aug[0, 3] - aug[0, 1] * y - aug[0, 2] * z
+    assert vec(x, y, z) == parse("vector", p["answer"]["value"])
 
 
 def test_dollar_signs_are_balanced() -> None:

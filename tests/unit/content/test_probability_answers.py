@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import sympy as sp
 import sympy.stats as st
+import yaml
 
 from bot.content.loader import check_directory
 from bot.content.model import Prompt
@@ -204,7 +205,7 @@ def _random_variables() -> dict[str, Callable[..., Any]]:
 
     def point_probability() -> str:
         x = sp.Symbol("x")
-        return str(sp.integrate(sp.Integer(1), (x, R(1, 2), R(1, 2))))
+        return f"${sp.integrate(sp.Integer(1), (x, R(1, 2), R(1, 2)))}$"  # the option as shown, in $...$
 
     return {
         "prob-random-variables-1": lambda: {sp.Integer(s.count("H")) for s in three},
@@ -281,12 +282,21 @@ def _joint() -> dict[str, Callable[[], Any]]:
         ok = all(p == marginal(0, x) * marginal(1, y) for (x, y), p in JOINT.items())
         return "Yes, independent" if ok else "No, dependent"
 
-    def cov_matrix() -> sp.Matrix:
-        ex, ey = joint_e(lambda x, y: x), joint_e(lambda x, y: y)
-        vx = joint_e(lambda x, y: (x - ex) ** 2)
-        vy = joint_e(lambda x, y: (y - ey) ** 2)
-        cxy = joint_e(lambda x, y: (x - ex) * (y - ey))
-        return sp.Matrix([[vx, cxy], [cxy, vy]])
+    def cov_from_moments() -> sp.Expr:
+        """A concrete pair with E[X] = 2, E[Y] = 3, E[XY] = 10: (0, 1) or (4, 5), each with probability 1/2."""
+        pair = {(0, 1): R(1, 2), (4, 5): R(1, 2)}
+        ex = sum(x * p for (x, _), p in pair.items())
+        ey = sum(y * p for (_, y), p in pair.items())
+        assert (ex, ey, sum(x * y * p for (x, y), p in pair.items())) == (2, 3, 10)
+        return sum((x - ex) * (y - ey) * p for (x, y), p in pair.items())  # the centred definition
+
+    def var_of_difference() -> sp.Expr:
+        """The distribution of X - Y from the joint table, then its variance about its own mean."""
+        dist: dict[int, sp.Expr] = {}
+        for (x, y), p in JOINT.items():
+            dist[x - y] = dist.get(x - y, 0) + p
+        mean = sum(d * p for d, p in dist.items())
+        return sum((d - mean) ** 2 * p for d, p in dist.items())
 
     def var_of_sum() -> sp.Expr:
         sigma = sp.Matrix([[4, -2], [-2, 9]])
@@ -295,12 +305,12 @@ def _joint() -> dict[str, Callable[[], Any]]:
 
     return {
         "prob-joint-covariance-1": lambda: [marginal(1, 0), marginal(1, 1)],
-        "prob-joint-covariance-2": lambda: 3 / (sp.sqrt(4) * sp.sqrt(9)),
+        "prob-joint-covariance-2": cov_from_moments,
         "prob-joint-covariance-3": independence,
         "prob-joint-covariance-4": lambda: joint_e(lambda x, y: x * y)
         - joint_e(lambda x, y: x) * joint_e(lambda x, y: y),
         "prob-joint-covariance-5": var_of_sum,
-        "prob-joint-covariance-6": cov_matrix,
+        "prob-joint-covariance-6": var_of_difference,
     }
 
 
@@ -314,6 +324,15 @@ def _lln_clt() -> dict[str, Callable[..., Any]]:
 
     def var_of_sum() -> sp.Expr:
         return 100 * st.variance(st.DiscreteUniform("D", list(DIE)))
+
+    def total_tail() -> sp.Expr:
+        """25 independent bags (mean 20, sd 2): the total's mean and variance add up, then the CLT tail above 510."""
+        bag = st.FiniteRV("W", {18: R(1, 2), 22: R(1, 2)})  # any bag weight with mean 20 and variance 4
+        assert st.E(bag) == 20 and st.variance(bag) == 4
+        mean, var = 25 * st.E(bag), 25 * st.variance(bag)
+        z = (510 - mean) / sp.sqrt(var)
+        assert z == 1 and abs(1 - phi(float(z)) - 0.1587) < 5e-4
+        return 1 - R("0.8413")
 
     def mean_tail() -> sp.Expr:
         z = (5.3 - 5) / (2 / math.sqrt(100))
@@ -332,8 +351,7 @@ def _lln_clt() -> dict[str, Callable[..., Any]]:
 
     return {
         "prob-lln-clt-1": var_of_mean,  # template
-        # template: the question shows sigma = s*m and n = m^2
-        "prob-lln-clt-3": lambda v: sp.sqrt((v.s * v.m) ** 2 / (v.m**2)),
+        "prob-lln-clt-3": total_tail,
         "prob-lln-clt-4": var_of_sum,
         "prob-lln-clt-5": mean_tail,
         "prob-lln-clt-6": coin_tail,
@@ -364,11 +382,15 @@ def _mle() -> dict[str, Callable[..., Any]]:
         loglik = sum(-sp.log(2 * sp.pi * s2) / 2 - (x - mu) ** 2 / (2 * s2) for x in data)
         return mle(loglik, s2)
 
-    def regression_w() -> sp.Expr:
-        w = sp.Symbol("w")
-        sse = sum((y - w * x) ** 2 for x, y in [(1, 2), (2, 3), (3, 7)])
-        (sol,) = sp.solve(sp.diff(sse, w), w)
-        return sol
+    def exponential_rate() -> sp.Expr:
+        lam = sp.Symbol("lambda", positive=True)
+        times = [R(2), R(1, 2), R(3, 2), R(4)]  # minutes, as the question shows them
+        x = sp.Symbol("x", nonnegative=True)
+        density = st.density(st.Exponential("T", lam))(x)
+        loglik = sum(sp.log(density.subs(x, t)) for t in times)
+        rate = mle(sp.expand_log(loglik, force=True), lam)
+        assert sp.diff(loglik, lam, 2).subs(lam, rate) < 0  # a maximum
+        return rate
 
     return {
         "prob-mle-1": lambda v: mle(v.h * sp.log(p) + (v.n - v.h) * sp.log(1 - p), p),  # template
@@ -377,7 +399,7 @@ def _mle() -> dict[str, Callable[..., Any]]:
         "prob-mle-4": lambda: sp.diff(7 * sp.log(p) + 3 * sp.log(1 - p), p),
         "prob-mle-5": cross_entropy,
         "prob-mle-6": normal_var_mle,
-        "prob-mle-7": regression_w,
+        "prob-mle-7": exponential_rate,
     }
 
 
@@ -591,10 +613,7 @@ def test_structure() -> None:
     assert DATA["id"] == "probability" and DATA["title"] == "Probability"
     assert DATA["why"] == "to make decisions under uncertainty"
     assert [u["id"] for u in UNITS] == EXPECTED_UNITS
-    needs = {u["id"]: set(u.get("needs", [])) for u in UNITS}
-    assert "alg-sigma" in needs["prob-counting"]
-    assert "calc-integrals" in needs["prob-distributions"]
-    assert "calc-optimisation" in needs["prob-mle"]
+    assert {u["id"]: list(u.get("needs", [])) for u in UNITS} == NEEDS
     daily = total = selfs = 0
     for u in UNITS:
         prompts = u["prompts"]
@@ -616,10 +635,95 @@ def test_structure() -> None:
     assert "https://www.youtube.com/watch?v=zeJD6dqJ5lo" in urls
 
 
+# The concepts each unit teaches (the shared vocabulary of issue #37) and the needs that put every concept a unit
+# uses among its prerequisites: stat-descriptive before expectation (standard deviation, the data variance),
+# stat-sampling-estimators before the CLT (the standard error) and before the MLE (estimators, the sample variance),
+# alg-exponents-logs before counting ($6^n$ sequences of rolls).
+TEACHES = {
+    "prob-counting": ["sample-spaces", "permutations", "combinations", "complement-rule", "inclusion-exclusion"],
+    "prob-conditional": ["conditional-probability", "probability-product-rule", "total-probability", "independence"],
+    "prob-bayes": ["bayes-theorem", "bayes-odds"],
+    "prob-random-variables": ["random-variables", "pmf", "cdf", "pdf"],
+    "prob-expectation-variance": ["expectation", "variance"],
+    "prob-distributions": [
+        "bernoulli", "binomial", "poisson", "uniform-distribution", "normal-distribution", "standardisation",
+    ],
+    "prob-joint-covariance": ["joint-distributions", "marginal-distributions", "covariance", "variance-of-sums"],
+    "prob-lln-clt": ["law-of-large-numbers", "central-limit-theorem"],
+    "prob-mle": ["likelihood", "maximum-likelihood"],
+    "prob-bayesian-inference": ["bayesian-inference", "beta-distribution", "conjugate-priors", "map-estimate"],
+}
+NEEDS = {
+    "prob-counting": ["alg-sigma", "alg-exponents-logs"],
+    "prob-conditional": ["prob-counting"],
+    "prob-bayes": ["prob-conditional"],
+    "prob-random-variables": ["prob-conditional"],
+    "prob-expectation-variance": ["prob-random-variables", "stat-descriptive"],
+    "prob-distributions": ["prob-expectation-variance", "calc-integrals"],
+    "prob-joint-covariance": ["prob-expectation-variance"],
+    "prob-lln-clt": ["prob-distributions", "prob-joint-covariance", "stat-sampling-estimators"],
+    "prob-mle": ["prob-distributions", "calc-optimisation", "stat-sampling-estimators"],
+    "prob-bayesian-inference": ["prob-bayes", "prob-mle"],
+}
+# The concepts of other topics that units here use, with the unit (of that topic) that teaches them: check-content
+# holds each to be taught by a prerequisite across the whole curriculum; here they must be in the vocabulary.
+TAUGHT_ELSEWHERE = {
+    "functions": "alg-functions", "expressions": "alg-expressions", "linear-equations": "alg-expressions",
+    "exponents": "alg-exponents-logs", "logarithms": "alg-exponents-logs", "exponential-functions": "alg-exponents-logs",
+    "sigma-notation": "alg-sigma", "product-notation": "alg-sigma", "mean": "alg-sigma",
+    "derivative": "calc-limits-derivatives", "power-rule": "calc-diff-rules", "exp-log-derivatives": "calc-diff-rules",
+    "chain-rule": "calc-chain-rule", "integrals": "calc-integrals", "fundamental-theorem": "calc-integrals",
+    "second-derivative": "calc-taylor", "critical-points": "calc-optimisation",
+    "data-variance": "stat-descriptive", "standard-deviation": "stat-descriptive",
+    "estimators": "stat-sampling-estimators", "sample-variance": "stat-sampling-estimators",
+    "sampling-distribution": "stat-sampling-estimators", "standard-error": "stat-sampling-estimators",
+}
+TAUGHT_HERE = {c for cs in TEACHES.values() for c in cs}
+
+
+def _before(uid: str) -> set[str]:
+    """The unit's prerequisites in this file, direct and indirect."""
+    out: set[str] = set()
+    todo = list(NEEDS[uid])
+    while todo:
+        n = todo.pop()
+        if n not in out and n in NEEDS:
+            out.add(n)
+            todo += NEEDS[n]
+    return out
+
+
+def test_concepts_and_needs() -> None:
+    assert {u["id"]: list(u["teaches"]) for u in UNITS} == TEACHES
+    teacher = {c: uid for uid, cs in TEACHES.items() for c in cs}
+    assert len(teacher) == sum(map(len, TEACHES.values()))  # each concept taught once
+    assert not TAUGHT_HERE & set(TAUGHT_ELSEWHERE)
+    for u in UNITS:
+        keys = list(u)
+        assert keys[keys.index("needs") + 1 : keys.index("needs") + 3] == ["teaches", "uses"], u["id"]
+        assert len(set(u["uses"])) == len(u["uses"]), u["id"]
+        for c in u["uses"]:
+            if c in teacher:  # taught in this file: by a prerequisite in this file
+                assert teacher[c] in _before(u["id"]), f"{u['id']} uses {c!r} before {teacher[c]!r} teaches it"
+            else:
+                assert c in TAUGHT_ELSEWHERE, f"{u['id']} uses {c!r}, which is not in the vocabulary"
+    used = {u["id"]: set(u["uses"]) for u in UNITS}
+    # the uses the prompts show (not an exhaustive list): each must be declared
+    assert {"conditional-probability", "total-probability", "independence"} <= used["prob-bayes"]
+    assert {"combinations", "integrals", "exponential-functions", "standard-deviation"} <= used["prob-distributions"]
+    assert {"expectation", "variance", "independence"} <= used["prob-joint-covariance"]
+    assert {"standard-error", "variance-of-sums", "normal-distribution", "standardisation"} <= used["prob-lln-clt"]
+    assert {"logarithms", "exp-log-derivatives", "chain-rule", "poisson", "sample-variance"} <= used["prob-mle"]
+    assert {"bayes-theorem", "likelihood", "maximum-likelihood", "expectation"} <= used["prob-bayesian-inference"]
+    # correlation and covariance matrices are the statistics topic's (stat-correlation); no unit here uses them
+    assert not any({"correlation", "covariance-matrix"} & cs for cs in used.values())
+
+
 STUB_UNIT = """
   - id: {uid}
     title: Stub {uid}
     minutes: 10
+    teaches: [stub-{uid}]
     summary: A stand-in for a unit of another topic.
     why_ml: Only here so the loader can resolve prerequisites.
     resources:
@@ -635,15 +739,44 @@ STUB_PROMPT = """      - id: {uid}-{i}
 """
 
 
-def test_loads_with_project_loader(tmp_path: Path) -> None:
-    external = sorted({n for u in UNITS for n in u.get("needs", [])} - set(EXPECTED_UNITS))
+def _alone(tmp_path: Path, text: str) -> Path:
+    """The topic with a stub unit for each prerequisite of another topic, and without the uses of concepts other
+    topics teach (the stubs teach only placeholders; check-content checks those uses across the curriculum)."""
+    data = load_yaml(text)
+    for unit in data["units"]:
+        unit["uses"] = [c for c in unit["uses"] if c in TAUGHT_HERE]
+    external = sorted({n for u in data["units"] for n in u.get("needs", [])} - set(EXPECTED_UNITS))
     (tmp_path / "topics").mkdir()
     (tmp_path / "track.yaml").write_text("title: T\ntopics: [stubs, probability]\nmin_prompts_per_unit: 6\n")
     stub = "id: stubs\ntitle: Stubs\nunits:\n" + "".join(
         STUB_UNIT.format(uid=uid) + "".join(STUB_PROMPT.format(uid=uid, i=i) for i in range(6)) for uid in external
     )
     (tmp_path / "topics" / "stubs.yaml").write_text(stub)
-    (tmp_path / "topics" / "probability.yaml").write_text(TOPIC_FILE.read_text(encoding="utf-8"))
-    catalog, problems = check_directory(tmp_path)
+    (tmp_path / "topics" / "probability.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    return tmp_path
+
+
+def test_loads_with_project_loader(tmp_path: Path) -> None:
+    catalog, problems = check_directory(_alone(tmp_path, TOPIC_FILE.read_text(encoding="utf-8")))
     assert problems == [], "\n".join(map(str, problems))
     assert catalog is not None and len(catalog.units_of("probability")) == 10
+    # the concepts taught here are still checked: every in-file use survived the stripping
+    assert sum(len(u.uses) for u in catalog.units_of("probability")) == sum(
+        len([c for c in u["uses"] if c in TAUGHT_HERE]) for u in UNITS
+    ) > 0
+
+
+def test_concept_check_fails_on_a_misordered_copy(tmp_path: Path) -> None:
+    """prob-lln-clt without prob-joint-covariance among its needs adds variances that no prerequisite taught."""
+    text = TOPIC_FILE.read_text(encoding="utf-8")
+    before = "needs: [prob-distributions, prob-joint-covariance, stat-sampling-estimators]"
+    assert text.count(before) == 1
+    misordered = text.replace(before, "needs: [prob-distributions, stat-sampling-estimators]")
+    catalog, problems = check_directory(_alone(tmp_path, misordered))
+    assert catalog is None
+    messages = [p.message for p in problems]
+    assert any(
+        "'prob-lln-clt' uses concept 'variance-of-sums', taught by 'prob-joint-covariance', which is not among" in m
+        for m in messages
+    ), messages
+    assert all("prob-lln-clt" in m for m in messages), messages

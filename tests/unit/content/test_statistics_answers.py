@@ -10,13 +10,13 @@ takes the instance's parameters ``v`` (``v.a``; a vector as a sympy Matrix).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
 import pytest
 import sympy as sp
+import yaml
 
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
@@ -31,10 +31,6 @@ CHECKABLE = {"number", "expression", "vector", "matrix", "set"}
 
 n_ = sp.Symbol("n", positive=True)
 LOCALS = {"e": sp.E, "pi": sp.pi, "ln": sp.log, "sqrt": sp.sqrt}
-# external prerequisites (other topics); the loader reports them as unknown when this file is checked alone
-EXTERNAL_NEEDS = {
-    "alg-sigma", "prob-distributions", "la-dot-projections", "la-orthogonality", "calc-partials",
-}
 
 
 # ---------------------------------------------------------------- parsing YAML values
@@ -143,9 +139,9 @@ def biased_estimator_choice():
     xbar = sum(xs) / n
     estimators = {
         "the sample mean": xbar,
-        "the first value x1 alone": xs[0],
-        "(x1 + x2)/2": (xs[0] + xs[1]) / 2,
-        "the sample mean + 1": xbar + 1,
+        "the first value $x_1$ alone": xs[0],
+        "$(x_1 + x_2)/2$": (xs[0] + xs[1]) / 2,
+        "the sample mean plus 1": xbar + 1,
     }
     biased = [name for name, est in estimators.items() if sp.simplify(est.subs(expectation) - mu) != 0]
     assert len(biased) == 1
@@ -163,7 +159,7 @@ def wider_choice():
 
 
 def decision(p_value: float, alpha: float = 0.05) -> str:
-    return "Reject H0" if p_value < alpha else "Do not reject H0"
+    return "Reject $H_0$" if p_value < alpha else "Do not reject $H_0$"
 
 
 def two_sided_p(zval: float) -> float:
@@ -186,10 +182,13 @@ def correlation_after_transform():
     return sp.nsimplify(round(after / before, 9)) * sp.Rational(6, 10)
 
 
-def covariance_matrix(points):
+def sample_covariance_matrix(points):
+    """Divides by n - 1; numpy's np.cov (rows are variables) is the independent cross-check."""
     pts = sp.Matrix(points)
     centred = pts - sp.ones(pts.rows, 1) * (sp.ones(1, pts.rows) * pts / pts.rows)
-    return (centred.T * centred / pts.rows).tolist()
+    cov = centred.T * centred / (pts.rows - 1)
+    assert np.allclose(np.array(cov, dtype=float), np.cov(np.array(points, dtype=float).T, ddof=1))
+    return cov.tolist()
 
 
 def ols(xs, ys):
@@ -265,8 +264,12 @@ COMPUTE = {
     "stat-confidence-intervals-2": wider_choice,
     "stat-confidence-intervals-3": lambda: [50 - 1.96 * 10 / np.sqrt(100), 50 + 1.96 * 10 / np.sqrt(100)],
     "stat-confidence-intervals-5": lambda: NORMAL.inv_cdf(0.95),
-    "stat-confidence-intervals-6": lambda: 1.96 * np.sqrt(0.64 * 0.36 / 100),
-    "stat-confidence-intervals-7": lambda: ((15.8 - 12.2) / 2) * np.sqrt(36) / 1.96,
+    "stat-confidence-intervals-6": lambda: sp.Rational(196, 100) * sp.sqrt(sp.Rational(64, 100) * sp.Rational(36, 100) / 100),
+    # the half-width of [12.2, 15.8] equals 1.96 sigma / sqrt(36)
+    "stat-confidence-intervals-7": lambda: sp.solve(
+        sp.Eq(sp.Rational(196, 100) * sp.Symbol("sigma") / sp.sqrt(36), (sp.Rational(158, 10) - sp.Rational(122, 10)) / 2),
+        sp.Symbol("sigma"),
+    )[0],
     # stat-hypothesis-tests
     "stat-hypothesis-tests-1": lambda: decision(0.03),
     # mu_0 = 10 h, x-bar = mu_0 + z r, sigma = r k, n = k^2
@@ -281,7 +284,7 @@ COMPUTE = {
     "stat-correlation-4": lambda: correlation([1, 2, 3], [1, 3, 2]),
     "stat-correlation-5": lambda v: sp.Rational(v.d, v.a * v.b),
     "stat-correlation-6": correlation_after_transform,
-    "stat-correlation-7": lambda: covariance_matrix([[1, 2], [3, 6], [5, 4]]),
+    "stat-correlation-7": lambda: sample_covariance_matrix([[1, 2], [3, 6], [5, 4]]),
     # stat-regression
     "stat-regression-1": lambda v: v.a + v.b * (2 * v.h),  # x = 2 h
     "stat-regression-2": lambda: 9 - (2 + sp.Rational(1, 2) * 10),
@@ -417,21 +420,161 @@ def test_formulas_render(where, text):
         render_formula(formula)
 
 
-def test_loader_accepts_the_file(tmp_path):
+def test_exact_values_of_the_decimal_answers():
+    """The two interval prompts that ask for decimals store the exact value, with a tolerance of half a unit in the
+    last asked place (issue #37: stat-confidence-intervals-6 used to store 0.0941 for 0.09408)."""
+    for pid, places in (("stat-confidence-intervals-6", 3), ("stat-confidence-intervals-7", 2)):
+        answer = PROMPTS[pid]["answer"]
+        assert f"{places} decimal places" in PROMPTS[pid]["question"], pid
+        exact = sp.N(COMPUTE[pid](), 30)
+        assert abs(sp.N(parse(answer["value"]), 30) - exact) < 1e-12, pid
+        assert answer["tolerance"] == 5 * 10 ** -(places + 1), pid
+        rounded = round(float(exact), places)
+        assert abs(rounded - float(exact)) <= answer["tolerance"], pid
+
+
+def test_data_prompts_state_the_variance_divisor():
+    """A prompt that asks for a variance, standard deviation or covariance of data says which divisor it wants."""
+    asks_of_data = [
+        "stat-descriptive-4", "stat-descriptive-5", "stat-descriptive-7", "stat-sampling-estimators-3",
+        "stat-correlation-7",
+    ]
+    for pid in asks_of_data:
+        question = PROMPTS[pid]["question"]
+        assert "dividing by $n$" in question or "divide by $n - 1$" in question or "dividing by $n - 1" in question, pid
+    for u in UNITS:
+        assert "$n - 1$" in u["summary"] or u["id"] in ("stat-confidence-intervals", "stat-hypothesis-tests"), u["id"]
+
+
+def test_prompts_stand_alone():
+    for pid, p in PROMPTS.items():
+        text = p["question"].lower()
+        assert not re.search(r"\bagain\b.*(as before|previous)|^again|as before|previous (question|prompt)", text), pid
+
+
+# The concepts each unit teaches (the shared vocabulary of issue #37), the needs that put every unit that teaches a
+# used concept among the prerequisites, and the units of other topics that teach the concepts used here.
+TEACHES = {
+    "stat-descriptive": ["median", "data-variance", "standard-deviation"],
+    "stat-sampling-estimators": ["estimators", "sample-variance", "sampling-distribution", "standard-error", "bootstrap"],
+    "stat-bias-variance": ["bias", "mean-squared-error", "bias-variance-tradeoff"],
+    "stat-confidence-intervals": ["confidence-intervals"],
+    "stat-hypothesis-tests": ["hypothesis-tests", "p-values"],
+    "stat-correlation": ["sample-covariance", "correlation", "covariance-matrix"],
+    "stat-regression": ["linear-regression", "residuals"],
+}
+NEEDS = {
+    "stat-descriptive": ["alg-sigma"],
+    "stat-sampling-estimators": ["stat-descriptive", "prob-expectation-variance"],
+    "stat-bias-variance": ["stat-sampling-estimators"],
+    "stat-confidence-intervals": ["stat-sampling-estimators", "prob-lln-clt"],
+    "stat-hypothesis-tests": ["stat-confidence-intervals"],
+    "stat-correlation": ["stat-descriptive", "la-dot-projections"],
+    # calc-optimisation: stat-regression-7 and the summary minimise by setting the derivative to zero (critical points)
+    "stat-regression": ["stat-correlation", "la-orthogonality", "calc-partials", "calc-optimisation"],
+}
+EXTERNAL_TEACHER = {
+    "expressions": "alg-expressions", "slope": "alg-functions", "sigma-notation": "alg-sigma", "mean": "alg-sigma",
+    "vectors": "la-vectors", "vector-length": "la-vectors", "transpose": "la-matmul",
+    "matrix-multiplication": "la-matmul", "dot-product": "la-dot-projections", "projection": "la-dot-projections",
+    "orthogonality": "la-orthogonality", "least-squares": "la-orthogonality", "normal-equations": "la-orthogonality",
+    "derivative": "calc-limits-derivatives",
+    "chain-rule": "calc-chain-rule", "partial-derivatives": "calc-partials", "critical-points": "calc-optimisation",
+    "complement-rule": "prob-counting", "conditional-probability": "prob-conditional", "cdf": "prob-random-variables",
+    "expectation": "prob-expectation-variance", "variance": "prob-expectation-variance",
+    "normal-distribution": "prob-distributions", "standardisation": "prob-distributions",
+    "central-limit-theorem": "prob-lln-clt",
+}
+
+
+def _all_topics() -> list[dict]:
+    return [load_yaml(f.read_text(encoding="utf-8")) for f in sorted(TOPIC_FILE.parent.glob("*.yaml"))]
+
+
+def _prerequisites() -> dict[str, set[str]]:
+    """Every unit's prerequisites in the whole curriculum (the needs of its needs too), by unit id."""
+    graph = {u["id"]: list(u.get("needs") or []) for t in _all_topics() for u in t["units"]}
+    out: dict[str, set[str]] = {}
+    for uid in graph:
+        seen: set[str] = set()
+        todo = list(graph[uid])
+        while todo:
+            n = todo.pop()
+            if n not in seen:
+                seen.add(n)
+                todo += graph.get(n, [])
+        out[uid] = seen
+    return out
+
+
+def test_concepts_and_needs():
+    assert {u["id"]: list(u["needs"]) for u in UNITS} == NEEDS
+    assert {u["id"]: list(u["teaches"]) for u in UNITS} == TEACHES
+    teacher = {c: uid for uid, cs in TEACHES.items() for c in cs}
+    assert len(teacher) == sum(map(len, TEACHES.values()))  # each concept taught once
+    assert not teacher.keys() & EXTERNAL_TEACHER.keys()
+    before = _prerequisites()
+    for u in UNITS:
+        keys = list(u)
+        assert keys[keys.index("needs") + 1 : keys.index("needs") + 3] == ["teaches", "uses"], u["id"]
+        assert len(set(u["uses"])) == len(u["uses"]), u["id"]
+        for c in u["uses"]:
+            by = teacher.get(c) or EXTERNAL_TEACHER.get(c)
+            assert by is not None, f"{u['id']} uses {c!r}, which is not in the vocabulary here"
+            assert by != u["id"], f"{u['id']} both teaches and uses {c!r}"
+            assert by in before[u["id"]], f"{u['id']} uses {c!r} but {by!r} is not among its prerequisites"
+    # the other topics, where they declare what they teach, agree with the teachers assumed here
+    declared = {c: u["id"] for t in _all_topics() for u in t["units"] for c in u.get("teaches") or []}
+    for c, uid in EXTERNAL_TEACHER.items():
+        assert declared.get(c, uid) == uid, f"{c!r} is taught by {declared[c]!r}, not {uid!r}"
+    used = {u["id"]: set(u["uses"]) for u in UNITS}
+    # the uses the prompts show (not an exhaustive list): each must be declared
+    assert {"mean", "sigma-notation"} <= used["stat-descriptive"]
+    assert {"expectation", "variance", "data-variance"} <= used["stat-sampling-estimators"]
+    assert {"estimators", "standard-error", "sample-variance"} <= used["stat-bias-variance"]
+    assert {"standard-error", "central-limit-theorem", "normal-distribution", "cdf"} <= used["stat-confidence-intervals"]
+    assert {"standard-error", "standardisation", "conditional-probability"} <= used["stat-hypothesis-tests"]
+    assert {"dot-product", "vector-length", "standard-deviation"} <= used["stat-correlation"]
+    assert {"critical-points", "chain-rule", "transpose", "least-squares", "correlation"} <= used["stat-regression"]
+
+
+def _alone(text: str) -> str:
+    """The topic file as a curriculum of its own: needs of other topics' units and uses of concepts other topics
+    teach are dropped; everything else stays."""
+    data = yaml.safe_load(text)
+    own = {u["id"] for u in data["units"]}
+    taught = {c for u in data["units"] for c in u["teaches"]}
+    for u in data["units"]:
+        u["needs"] = [n for n in u["needs"] if n in own]
+        u["uses"] = [c for c in u["uses"] if c in taught]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _check_alone(tmp_path, text: str):
     from bot.content.loader import check_directory
 
     (tmp_path / "topics").mkdir()
     (tmp_path / "track.yaml").write_text("title: T\ntopics: [statistics]\nmin_prompts_per_unit: 6\n")
-    shutil.copy(TOPIC_FILE, tmp_path / "topics" / "statistics.yaml")
-    _, problems = check_directory(tmp_path)
-    # Alone, cross-topic prerequisites are unknown and so every unit is unreachable; nothing else may appear.
-    unknown = set()
-    for problem in problems:
-        found = re.search(r"needs unknown unit '([a-z0-9-]+)'", problem.message)
-        if found:
-            unknown.add(found.group(1))
-        else:
-            assert "is unreachable" in problem.message, str(problem)
-    assert unknown == EXTERNAL_NEEDS
-    needed = {need for u in UNITS for need in u.get("needs", [])}
-    assert needed - {u["id"] for u in UNITS} == EXTERNAL_NEEDS
+    (tmp_path / "topics" / "statistics.yaml").write_text(text, encoding="utf-8")
+    return check_directory(tmp_path)
+
+
+def test_loader_accepts_the_file(tmp_path):
+    catalog, problems = _check_alone(tmp_path, _alone(TOPIC_FILE.read_text(encoding="utf-8")))
+    assert problems == []
+    assert catalog is not None and len(catalog.units) == 7
+    # what was dropped is exactly the cross-topic part
+    needed = {need for u in UNITS for need in u["needs"]}
+    assert needed - {u["id"] for u in UNITS} == {n for ns in NEEDS.values() for n in ns if not n.startswith("stat-")}
+
+
+def test_concept_check_fails_on_a_misordered_copy(tmp_path):
+    """stat-bias-variance without stat-sampling-estimators among its needs uses estimators no prerequisite teaches."""
+    data = yaml.safe_load(_alone(TOPIC_FILE.read_text(encoding="utf-8")))
+    unit = next(u for u in data["units"] if u["id"] == "stat-bias-variance")
+    unit["needs"] = ["stat-descriptive"]
+    catalog, problems = _check_alone(tmp_path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000))
+    assert catalog is None
+    messages = [p.message for p in problems]
+    assert any("'stat-bias-variance' uses concept 'estimators'" in m for m in messages), messages
+    assert all("'stat-bias-variance'" in m for m in messages), messages
