@@ -80,6 +80,34 @@ def test_study_order_starts_with_algebra_and_pays_off_at_the_end(real):
         assert order.index(before) < order.index(payoff)
 
 
+def test_every_resource_is_listed_in_sources_with_how_it_was_verified(real):
+    """content/SOURCES.md lists every link the curriculum gives learners (it says how each was verified)."""
+    sources = (CONTENT / "SOURCES.md").read_text(encoding="utf-8")
+    missing = sorted({r.url for u in real.units for r in u.resources if r.url not in sources})
+    assert missing == []
+
+
+def test_resources_point_at_the_part_to_study(real):
+    """A book link opens the section (#page=), a lecture its own video: not a whole book or playlist with the
+    part named only in a note."""
+    vague = []
+    for u in real.units:
+        for r in u.resources:
+            if "mml-book.pdf" in r.url and not re.search(r"#page=\d+$", r.url):
+                vague.append(f"{u.id}: {r.url} has no #page=")
+            if "list=PL49CF3715CB9EF31D" in r.url and "watch?v=" not in r.url and re.search(r"[Ll]ecture \d",
+                                                                                            r.note + r.title):
+                vague.append(f"{u.id}: {r.title!r} names a lecture but links the whole 18.06 playlist")
+    assert vague == []
+
+
+def test_every_algebra_and_trigonometry_unit_has_its_own_video(real):
+    videos = {u.id: {r.url for r in u.resources if r.kind == "video"} for u in real.units_of("algebra")}
+    assert all(videos.values()), [uid for uid, v in videos.items() if not v]
+    shared = [url for url in set().union(*videos.values()) if sum(url in v for v in videos.values()) > 1]
+    assert all(len(v - set(shared)) >= 1 for v in videos.values()), shared
+
+
 # ---------------------------------------------------------------- broken fixtures
 
 
@@ -215,11 +243,13 @@ def test_check_content_fails_on_a_misordered_copy_of_the_curriculum(tmp_path, ca
     assert all(re.match(r".+linear-algebra\.yaml:\d+: ", p) for p in found), found
 
 
-_CODE_NOTATION = re.compile(r"`|\w\*\w|\*\*\d|sqrt\(|\^|\bexp\(|\\[a-zA-Z]+|\b[a-z]_\{?\w")
+# code-like maths, and vectors or matrices written as data ([3, 2], [[4, 2], [2, 4]])
+_CODE_NOTATION = re.compile(r"`|\w\*\w|\*\*\d|sqrt\(|\^|\bexp\(|\\[a-zA-Z]+|\b[a-z]_\{?\w|\[\[|\[-?\d")
 
 
 def test_hints_and_solutions_write_their_maths_as_maths(real):
-    """Maths outside $...$ is shown raw: 3*sqrt(3), x^2, A^T A would reach the learner as code."""
+    """Maths outside $...$ is shown raw: 3*sqrt(3), x^2, A^T A, [[4, 2], [2, 4]] would reach the learner as code
+    (a question may show what to type, "give it row by row as [[a, b], [c, d]]")."""
     from bot.practice.template import draw
     from bot.render.unicode import iter_math_spans
 
@@ -227,7 +257,7 @@ def test_hints_and_solutions_write_their_maths_as_maths(real):
     shown = [(pid, draw(p, k).prompt) for pid, p in real.prompt_by_id.items() for k in range(5 if p.params else 1)]
     for pid, p in shown:  # a template: as learners see it, its numbers filled in
         for where, text in [("hint", h) for h in p.hints] + [("solution", p.solution)] + [
-                ("mistake hint", m.hint) for m in p.mistakes]:
+                ("mistake hint", m.hint) for m in p.mistakes] + [("option", o) for o in p.answer.options]:
             prose, pos = [], 0
             for start, end, _ in iter_math_spans(text):
                 prose.append(text[pos:start])
