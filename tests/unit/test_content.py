@@ -243,6 +243,19 @@ def test_check_content_fails_on_a_misordered_copy_of_the_curriculum(tmp_path, ca
     assert all(re.match(r".+linear-algebra\.yaml:\d+: ", p) for p in found), found
 
 
+def test_one_notation_and_prompts_that_stand_alone(real):
+    """One transpose (A^T) and one vector notation (bold); a review shows a prompt alone, so none refers to
+    another ("Again, ...", "the same test as before")."""
+    odd = []
+    for u in real.units:
+        for p in u.prompts:
+            text = p.text() + "\n" + u.summary
+            odd += [f"{p.id}: {m}" for m in re.findall(r"\\top\b|\\vec\{|\\overrightarrow", text)]
+            odd += [f"{p.id}: {m!r}" for m in re.findall(r"(?i)^again\b|\bas before\b|\bprevious (?:question|prompt)\b"
+                                                           r"|\bthe same (?:test|table|coin|data) as\b", p.question)]
+    assert odd == []
+
+
 # code-like maths, and vectors or matrices written as data ([3, 2], [[4, 2], [2, 4]])
 _CODE_NOTATION = re.compile(r"`|\w\*\w|\*\*\d|sqrt\(|\^|\bexp\(|\\[a-zA-Z]+|\b[a-z]_\{?\w|\[\[|\[-?\d")
 
