@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -315,21 +315,22 @@ def _topological(units: list[Unit]) -> tuple[list[str], list[str]]:
     return done, stuck
 
 
-def prerequisites(units: Iterable[Unit]) -> dict[str, frozenset[str]]:
-    """Every unit's prerequisites, direct and indirect (the needs of its needs), by unit id."""
-    graph = {u.id: u.needs for u in units}
+def prerequisites(needs: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    """Every unit's prerequisites, direct and indirect (the needs of its needs), from each unit's ``needs`` by
+    unit id; a need that is not a key (another topic's unit, when a topic is read alone) is kept, not followed."""
     out: dict[str, frozenset[str]] = {}
 
     def of(uid: str, path: frozenset[str] = frozenset()) -> frozenset[str]:
         if uid not in out:
             found: set[str] = set()
-            for n in graph.get(uid, ()):
-                if n in graph and n not in path:
-                    found |= {n, *of(n, path | {uid})}
+            for n in needs.get(uid, ()):
+                found.add(n)
+                if n in needs and n not in path:
+                    found |= of(n, path | {uid})
             out[uid] = frozenset(found)
         return out[uid]
 
-    for uid in graph:
+    for uid in needs:
         of(uid)
     return out
 
@@ -362,7 +363,7 @@ def _concept_problems(
                                         "teach it in one unit and let the other use it"))
             else:
                 teacher[c] = u.id
-    before = prerequisites(units)
+    before = prerequisites({u.id: u.needs for u in units})
     for u in units:
         for i, c in enumerate(u.uses):
             f, ln = where(u.id, "uses", i)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+from bot.content.loader import prerequisites
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
 from tests.support.templates import instances, is_template
@@ -382,14 +383,7 @@ NEEDS = {
 
 def _before(uid: str) -> set[str]:
     """The unit's prerequisites, direct and indirect."""
-    out: set[str] = set()
-    todo = list(NEEDS[uid])
-    while todo:
-        n = todo.pop()
-        if n not in out:
-            out.add(n)
-            todo += NEEDS[n]
-    return out
+    return set(prerequisites(NEEDS)[uid])
 
 
 def test_concepts_and_needs():

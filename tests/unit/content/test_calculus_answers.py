@@ -20,6 +20,7 @@ import pytest
 import sympy as sp
 import yaml
 
+from bot.content.loader import prerequisites
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
 from tests.support.templates import instances, is_template
@@ -510,14 +511,7 @@ def test_units_teach_their_concepts():
 
 
 def _calculus_prerequisites(uid: str) -> set[str]:
-    needs = {u["id"]: [n for n in u.get("needs", []) if n in TEACHES] for u in UNITS}
-    found, todo = set(), list(needs[uid])
-    while todo:
-        n = todo.pop()
-        if n not in found:
-            found.add(n)
-            todo += needs[n]
-    return found
+    return set(prerequisites({u["id"]: [n for n in u.get("needs", []) if n in TEACHES] for u in UNITS})[uid])
 
 
 def test_calculus_concepts_are_used_after_they_are_taught():

@@ -23,6 +23,7 @@ from sympy.parsing.sympy_parser import (
     standard_transformations,
 )
 
+from bot.content.loader import prerequisites
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
 from tests.support.templates import instances, is_template
@@ -536,13 +537,7 @@ def _all_needs() -> dict[str, list[str]]:
 
 
 def _prerequisites(uid: str, needs: dict[str, list[str]]) -> set[str]:
-    found, todo = set(), list(needs.get(uid, []))
-    while todo:
-        n = todo.pop()
-        if n not in found:
-            found.add(n)
-            todo += needs.get(n, [])
-    return found
+    return set(prerequisites(needs).get(uid, ()))
 
 
 def test_units_declare_what_they_teach_and_use() -> None:

@@ -25,7 +25,7 @@ import sympy as sp
 import sympy.stats as st
 import yaml
 
-from bot.content.loader import check_directory
+from bot.content.loader import check_directory, prerequisites
 from bot.content.model import Prompt
 from bot.practice.check import validate_prompt
 from tests.support import load_yaml
@@ -683,14 +683,7 @@ TAUGHT_HERE = {c for cs in TEACHES.values() for c in cs}
 
 def _before(uid: str) -> set[str]:
     """The unit's prerequisites in this file, direct and indirect."""
-    out: set[str] = set()
-    todo = list(NEEDS[uid])
-    while todo:
-        n = todo.pop()
-        if n not in out and n in NEEDS:
-            out.add(n)
-            todo += NEEDS[n]
-    return out
+    return set(prerequisites(NEEDS)[uid]) & NEEDS.keys()
 
 
 def test_concepts_and_needs() -> None:

@@ -18,6 +18,7 @@ import pytest
 import sympy as sp
 import yaml
 
+from bot.content.loader import prerequisites
 from tests.support import load_yaml
 from tests.support.mathtext import render_formula
 from tests.support.templates import instances, is_template
@@ -494,17 +495,7 @@ def _all_topics() -> list[dict]:
 def _prerequisites() -> dict[str, set[str]]:
     """Every unit's prerequisites in the whole curriculum (the needs of its needs too), by unit id."""
     graph = {u["id"]: list(u.get("needs") or []) for t in _all_topics() for u in t["units"]}
-    out: dict[str, set[str]] = {}
-    for uid in graph:
-        seen: set[str] = set()
-        todo = list(graph[uid])
-        while todo:
-            n = todo.pop()
-            if n not in seen:
-                seen.add(n)
-                todo += graph.get(n, [])
-        out[uid] = seen
-    return out
+    return {uid: set(found) for uid, found in prerequisites(graph).items()}
 
 
 def test_concepts_and_needs():
