@@ -726,7 +726,7 @@ def _hint_problems(prompt: Prompt) -> list[str]:
 
 def validate_prompt(prompt: Prompt) -> list[str]:
     """Content check: the canonical answer is accepted (in its form), every listed mistake is read and
-    rejected, and the question's own expression is not accepted as its answer. A template: a few of its
+    rejected, the question's own expression is not accepted as its answer, and no hint states the answer. A template: a few of its
     instances (check-content samples many: :func:`bot.practice.template.sample_problems`)."""
     if prompt.params:
         from bot.practice.template import TemplateError, draw
