@@ -319,19 +319,15 @@ def prerequisites(needs: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str
     """Every unit's prerequisites, direct and indirect (the needs of its needs), from each unit's ``needs`` by
     unit id; a need that is not a key (another topic's unit, when a topic is read alone) is kept, not followed."""
     out: dict[str, frozenset[str]] = {}
-
-    def of(uid: str, path: frozenset[str] = frozenset()) -> frozenset[str]:
-        if uid not in out:
-            found: set[str] = set()
-            for n in needs.get(uid, ()):
-                found.add(n)
-                if n in needs and n not in path:
-                    found |= of(n, path | {uid})
-            out[uid] = frozenset(found)
-        return out[uid]
-
     for uid in needs:
-        of(uid)
+        found: set[str] = set()
+        todo = list(needs[uid])
+        while todo:
+            n = todo.pop()
+            if n not in found:
+                found.add(n)
+                todo += needs.get(n, ())
+        out[uid] = frozenset(found)
     return out
 
 

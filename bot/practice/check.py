@@ -37,7 +37,7 @@ from typing import Any, Literal
 import sympy
 
 from bot.content.model import Answer, Mistake, Prompt
-from bot.practice.display import latex, option_label, value_latex
+from bot.practice.display import latex, value_latex
 from bot.practice.forms import form_problem, nodes, plain_number
 from bot.practice.maths import (
     EvalError,
@@ -53,7 +53,7 @@ from bot.practice.maths import (
     parse,
     sympy_of,
 )
-from bot.render.unicode import iter_math_spans, latex_to_unicode
+from bot.render.unicode import iter_math_spans, latex_to_unicode, text_to_unicode
 
 log = logging.getLogger(__name__)
 
@@ -453,20 +453,10 @@ def same_expression(g: Node, w: Node, variables: tuple[str, ...], deadline: floa
 # -------------------------------------------------------------------------------------------- choice
 
 
-_LATEX_WORD = re.compile(r"\\(?:mathbf|mathrm|text|operatorname|boldsymbol)\{([^{}]*)\}")
-_LATEX_NAMED = {r"\mid": "|", r"\cdot": "*", r"\times": "*", r"\ ": " ", r"\,": " ", r"\;": " "}
-
-
-def _plain_latex(s: str) -> str:
-    """An option's formulas as a learner types them: ``$P(E \\mid H)$`` → ``P(E | H)``, ``$\\ln(a)$`` → ``ln(a)``."""
-    s = _LATEX_WORD.sub(r"\1", s.replace("$", ""))
-    for name, plain in _LATEX_NAMED.items():
-        s = s.replace(name, plain)
-    return re.sub(r"\\([a-zA-Z]+)", r"\1", s)
-
-
 def _choice_key(s: str) -> str:
-    key = "".join(normalise(_plain_latex(s)).split()).casefold().rstrip(".").replace("**", "^")
+    """An option or a typed choice, as compared: its formulas read as unicode (``$A^T B^T$`` as ``Aᵀ Bᵀ``, the way
+    its button shows it), then spaces, case, ``**`` and subscripts (H_0, H₀, H0) made alike."""
+    key = "".join(normalise(text_to_unicode(s)).split()).casefold().rstrip(".").replace("**", "^")
     key = re.sub(r"_\{?(\w+)\}?", r"\1", key)  # H_0, H₀ and H0 alike
     return re.sub(r"\^\((\w+)\)", r"^\1", key)  # x² and x^2 alike
 
@@ -479,7 +469,7 @@ def chosen_option(answer: Answer, text: str) -> str | None:
     key = _choice_key(text)
     keys = [_choice_key(o) for o in answer.options]
     for opt, k in zip(answer.options, keys, strict=True):
-        if key in (k, _choice_key(option_label(opt))):  # as written, or as its button shows it (Aᵀ)
+        if k == key:
             return opt
     m = _INDEX.fullmatch(key)
     if not m:
@@ -707,7 +697,7 @@ def _hint_problems(prompt: Prompt) -> list[str]:
     """A hint nudges and then shows a method; it never states the answer. A hint gives the answer away when one
     of its formulas ends in the answer: ``x = 3``, ``≈ 0.693``, ``f'(x) = 2x`` (the right side of its last
     ``=`` or ``≈``, read and checked like a learner's answer), unless the question shows it too (its data)."""
-    a = prompt.answer
+    any_form = prompt.answer.model_copy(update={"form": "any"})  # the answer in any form gives it away
     degrees = in_degrees(prompt.question)
     given = set(question_expressions(prompt.question))
     out = []
@@ -716,8 +706,7 @@ def _hint_problems(prompt: Prompt) -> list[str]:
             sides = _RELATION.split(latex_to_unicode(tex))
             if len(sides) < 2 or not sides[-1].strip() or sides[-1].strip() in given:
                 continue
-            verdict = check_answer(a, sides[-1].strip(), degrees=degrees)
-            if verdict.right or verdict.feedback.startswith("That is equal"):
+            if check_answer(any_form, sides[-1].strip(), degrees=degrees).right:
                 out.append(f"hint {i} gives the answer away (${tex}$): a hint nudges or shows a method, and the "
                            "learner works out the answer")
                 break

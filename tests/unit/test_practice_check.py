@@ -449,6 +449,7 @@ def test_choice_options_written_as_maths_are_typed_plainly_or_as_their_buttons_s
     assert check_answer(a, "A^T B^T", mistakes=(Mistake(answer="A^T B^T", hint="The order reverses."),)) == Verdict(
         "wrong", "The order reverses.", "A^T B^T")
     assert check_answer(a, "AB").status == U
+    assert check_answer(expr("x^e", "x"), "xᵉ").right  # a superscript e is a power, not a product x·e
     h = Answer(kind="choice", value="Reject $H_0$", options=("Reject $H_0$", "Do not reject $H_0$"))
     assert option_label(h.value) == "Reject H₀"
     assert all(check_answer(h, typed).right for typed in ("Reject H0", "reject H_0", "Reject H₀", "1"))
