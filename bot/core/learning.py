@@ -233,7 +233,7 @@ def _tried_label(prompt: Prompt, key: str) -> str:
     """A wrong try as the learner sees it: the option's text, or the answer as they typed it."""
     options = prompt.answer.options
     if prompt.answer.kind == "choice" and key[1:].isdecimal() and int(key[1:]) < len(options):
-        return f"“{esc(options[int(key[1:])])}”"
+        return f"“{esc(option_label(options[int(key[1:])]))}”"  # as its button showed it
     return f"“{esc(key)}”"
 
 

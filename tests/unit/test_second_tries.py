@@ -171,3 +171,15 @@ async def test_self_graded_i_had_it(core, repo, clock, hint, rating):
     r = await core.press(ADA, "g:m-one-7:1")
     assert r[0].text.startswith("✅ Right!") and labels(r) == ["Next ▶"]
     assert await card_rating_is(repo, lid, "m-one-7", rating, clock())
+
+
+async def test_options_written_as_maths_read_as_their_buttons_show_them(real_core, repo, clock):
+    """la-matmul-5's options are LaTeX ($A^T B^T$): the buttons, the options tried and a typed option all read
+    as unicode, never as raw LaTeX."""
+    await open_at(real_core, repo, ADA, "la-matmul-5")
+    r = await real_core.handle_text(ADA, "/next")
+    assert labels(r)[:4] == ["Aᵀ Bᵀ", "Bᵀ Aᵀ", "BA", "AB"]
+    await real_core.press(ADA, "c:la-matmul-5:0")
+    r = await real_core.handle_text(ADA, "/next")
+    assert "Not “Aᵀ Bᵀ”" in r[0].text and "$" not in r[0].text.split("Not ")[1], r[0].text
+    assert "Right" in texts(await real_core.handle_text(ADA, "/answer B^T A^T"))
