@@ -173,9 +173,15 @@ async def test_self_graded_i_had_it(core, repo, clock, hint, rating):
     assert await card_rating_is(repo, lid, "m-one-7", rating, clock())
 
 
-async def test_options_written_as_maths_read_as_their_buttons_show_them(real_core, repo, clock):
+async def test_options_written_as_maths_read_as_their_buttons_show_them(repo, clock):
     """la-matmul-5's options are LaTeX ($A^T B^T$): the buttons, the options tried and a typed option all read
-    as unicode, never as raw LaTeX."""
+    as unicode, never as raw LaTeX. (The real curriculum; the core built here, as tests/integration runs this
+    module again on PostgreSQL.)"""
+    from bot.content.loader import load_catalog
+    from bot.core.service import Core
+    from tests.support import ROOT
+
+    real_core = Core(load_catalog(ROOT / "content"), repo, clock)
     await open_at(real_core, repo, ADA, "la-matmul-5")
     r = await real_core.handle_text(ADA, "/next")
     assert labels(r)[:4] == ["Aᵀ Bᵀ", "Bᵀ Aᵀ", "BA", "AB"]
