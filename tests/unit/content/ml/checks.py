@@ -26,7 +26,8 @@ from tests.support.templates import is_template
 
 __all__ = [
     "test_unit_shape", "test_every_checkable_prompt_has_a_computation", "test_answer_matches_independent_computation",
-    "test_template_questions_show_the_computed_data", "test_mistakes_differ_from_answer", "test_formulas_render",
+    "test_template_questions_show_the_computed_data", "test_mistakes_differ_from_answer",
+    "test_listed_mistakes_differ_from_each_other", "test_formulas_render",
     "test_concepts_and_needs", "test_prompt_stands_alone",
 ]
 
@@ -119,6 +120,16 @@ def differs(kind: str, value: str, wrong: str, tol: float) -> bool:
     raise AssertionError(kind)
 
 
+def same_value(kind: str, a: str, b: str) -> bool:
+    """Two answers of ``kind`` written in YAML are exactly equal."""
+    if kind == "set":
+        return same_set(parse_set(a), parse_set(b))
+    try:
+        return matches(kind, a, parse(b))
+    except (ValueError, TypeError, sp.ShapeError):
+        return False
+
+
 # ---------------------------------------------------------------- the texts
 
 
@@ -209,6 +220,19 @@ def test_mistakes_differ_from_answer(request, pid):
             declared = {sp.Symbol(x) for x in answer["vars"]}
             assert parse(answer["value"]).free_symbols <= declared, pid
             assert all(parse(mk["answer"]).free_symbols <= declared for mk in mistakes), pid
+
+
+def test_listed_mistakes_differ_from_each_other(request, pid):
+    """Two listed mistakes equal in an instance would give the learner one diagnosis for two different errors."""
+    for v, prompt in instances(_spec(request).UNIT, pid):
+        answer, mistakes = prompt["answer"], prompt.get("mistakes") or []
+        if answer["kind"] not in CHECKABLE:
+            continue
+        for i, first in enumerate(mistakes):
+            for second in mistakes[i + 1 :]:
+                assert not same_value(answer["kind"], first["answer"], second["answer"]), (
+                    f"{pid} {vars(v)}: the mistakes {first['answer']!r} and {second['answer']!r} coincide"
+                )
 
 
 def test_formulas_render(text):
