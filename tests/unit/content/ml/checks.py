@@ -2,7 +2,7 @@
 
 A unit's test module (``test_<unit>.py`` here) sets ``UNIT``, ``TEACHES``, ``NEEDS``, ``COMPUTE`` (prompt id →
 a function that recomputes the answer with sympy or numpy from the problem's data; a template's takes the drawn
-parameters ``v``, ``v.a``, a vector as a sympy Matrix) and optionally ``SHOWN`` (template id → the integers its
+parameters ``v``, ``v.a``, a vector as a sympy Matrix) and optionally ``SHOWN`` (template id → the numbers its
 question shows, in order), and imports the tests below with ``from tests.unit.content.ml.checks import *``.
 A template is recomputed over ``INSTANCES`` drawn instances (issue #38 asks for at least 200).
 """
