@@ -12,10 +12,9 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
-import pytest
 import sympy as sp
 
 from bot.content.loader import prerequisites
@@ -39,12 +38,12 @@ LOCALS = {"e": sp.E, "pi": sp.pi, "ln": sp.log, "sqrt": sp.sqrt, "exp": sp.exp, 
 
 
 @functools.cache
-def _topics() -> dict[str, dict]:
+def topics() -> dict[str, dict]:
     return {f.stem: load_yaml(f.read_text(encoding="utf-8")) for f in sorted(TOPIC_FILE.parent.glob("*.yaml"))}
 
 
 def unit(unit_id: str) -> dict:
-    return next(u for u in _topics()["ml"]["units"] if u["id"] == unit_id)
+    return next(u for u in topics()["ml"]["units"] if u["id"] == unit_id)
 
 
 def prompts(unit_id: str) -> dict[str, dict]:
@@ -150,12 +149,8 @@ def texts(unit_id: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- the tests (collected by each unit's module)
 
 
-def _spec(request: pytest.FixtureRequest) -> ModuleType:
-    return request.module
-
-
 def test_unit_shape(request):
-    m = _spec(request)
+    m = request.module
     u = unit(m.UNIT)
     ps = u["prompts"]
     assert len(ps) >= 10, "issue #38: at least 10 prompts a unit"
@@ -175,7 +170,7 @@ def test_unit_shape(request):
 
 
 def test_every_checkable_prompt_has_a_computation(request):
-    m = _spec(request)
+    m = request.module
     ps = prompts(m.UNIT)
     assert {pid for pid, p in ps.items() if p["answer"]["kind"] in CHECKABLE or is_template(p)} <= m.COMPUTE.keys()
     assert m.COMPUTE.keys() <= ps.keys()
@@ -183,7 +178,7 @@ def test_every_checkable_prompt_has_a_computation(request):
 
 
 def test_answer_matches_independent_computation(request, computed_pid):
-    m, pid = _spec(request), computed_pid
+    m, pid = request.module, computed_pid
     template = is_template(prompts(m.UNIT)[pid])
     for v, prompt in instances(m.UNIT, pid):
         answer = prompt["answer"]
@@ -195,14 +190,14 @@ def test_answer_matches_independent_computation(request, computed_pid):
 
 def test_template_questions_show_the_computed_data(request, shown_pid):
     pid = shown_pid
-    shown = _spec(request).SHOWN[pid]
-    for v, prompt in instances(_spec(request).UNIT, pid):
+    shown = request.module.SHOWN[pid]
+    for v, prompt in instances(request.module.UNIT, pid):
         numbers = [sp.Rational(n) for n in re.findall(r"-?\d+(?:\.\d+)?", prompt["question"])]
         assert numbers == [sp.Rational(x) for x in shown(v)], f"{pid} {vars(v)}: {prompt['question']!r}"
 
 
 def test_mistakes_differ_from_answer(request, pid):
-    for _, prompt in instances(_spec(request).UNIT, pid):
+    for _, prompt in instances(request.module.UNIT, pid):
         answer = prompt["answer"]
         mistakes = prompt.get("mistakes") or []
         if answer["kind"] in CHECKABLE:
@@ -224,7 +219,7 @@ def test_mistakes_differ_from_answer(request, pid):
 
 def test_listed_mistakes_differ_from_each_other(request, pid):
     """Two listed mistakes equal in an instance would give the learner one diagnosis for two different errors."""
-    for v, prompt in instances(_spec(request).UNIT, pid):
+    for v, prompt in instances(request.module.UNIT, pid):
         answer, mistakes = prompt["answer"], prompt.get("mistakes") or []
         if answer["kind"] not in CHECKABLE:
             continue
@@ -245,13 +240,13 @@ def test_formulas_render(text):
 def test_concepts_and_needs(request):
     """The unit's needs and concepts are the ones pinned in its module, and every concept it uses is taught by one
     of its prerequisites (directly or through theirs), read from every topic file."""
-    m = _spec(request)
+    m = request.module
     u = unit(m.UNIT)
     keys = list(u)
     assert keys[keys.index("needs") + 1 : keys.index("needs") + 3] == ["teaches", "uses"]
     assert list(u["needs"]) == m.NEEDS
     assert list(u["teaches"]) == m.TEACHES
-    units = [x for t in _topics().values() for x in t["units"]]
+    units = [x for t in topics().values() for x in t["units"]]
     teacher: dict[str, str] = {}
     for x in units:
         for c in x.get("teaches") or []:
@@ -265,5 +260,5 @@ def test_concepts_and_needs(request):
 
 
 def test_prompt_stands_alone(request, pid):
-    text = prompts(_spec(request).UNIT)[pid]["question"].lower()
+    text = prompts(request.module.UNIT)[pid]["question"].lower()
     assert not re.search(r"as before|previous (question|prompt)|^again\b", text), pid

@@ -19,7 +19,7 @@ UNITS = [
 
 
 def test_topic_and_its_units_in_order():
-    data = checks._topics()["ml"]
+    data = checks.topics()["ml"]
     assert data["id"] == "ml" and data["title"] == "The maths inside ML models"
     assert [u["id"] for u in data["units"]] == UNITS
     track = yaml.safe_load((checks.ROOT / "content" / "track.yaml").read_text(encoding="utf-8"))
