@@ -92,6 +92,7 @@ def check_content(directory: Path) -> int:
         print(f"content: {len(problems)} problem(s) in {directory}", file=sys.stderr)
         return 1
     print(catalog.summary_line())
+    print(catalog.template_line())
     return 0
 
 

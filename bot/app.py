@@ -69,7 +69,7 @@ class App:
 
 async def build_app(settings: Settings, *, clock: Clock = system_clock, catalog: Catalog | None = None) -> App:
     catalog = catalog or load_content(settings)
-    log.info("%s", catalog.summary_line())
+    log.info("%s; %s", catalog.summary_line(), catalog.template_line())
     log.info("database %s", redact_url(settings.database_url))
     engine = await open_database(settings.database_url, wait=settings.database_wait_seconds)
     from bot.practice.check import warm_up

@@ -99,10 +99,22 @@ class Catalog:
     def template_count(self) -> int:
         return sum(1 for p in self.prompt_by_id.values() if p.params)
 
+    @property
+    def expression_count(self) -> int:
+        return sum(1 for p in self.prompt_by_id.values() if p.answer.kind == "expression")
+
     def summary_line(self) -> str:
         return (
             f"content: {len(self.topics)} topics, {len(self.units)} units, "
-            f"{self.prompt_count} prompts ({self.template_count} templates), {self.resource_count} resources"
+            f"{self.prompt_count} prompts, {self.resource_count} resources"
+        )
+
+    def template_line(self) -> str:
+        """How many prompts draw fresh numbers on every attempt, and how many ask for an expression."""
+        return (
+            f"templates: {self.template_count} of {self.prompt_count} prompts "
+            f"({_percent(self.template_count, self.prompt_count)}) draw fresh numbers on every attempt; "
+            f"{self.expression_count} ask for an expression"
         )
 
     def find_topic(self, name: str) -> Topic | None:
@@ -127,6 +139,12 @@ class Catalog:
 
     def units_of(self, topic_id: str) -> tuple[Unit, ...]:
         return tuple(u for u in self.units if u.topic == topic_id)
+
+
+def _percent(part: int, whole: int) -> str:
+    """A share rounded down to a tenth of a per cent, so a share just under a bound never reads as the bound."""
+    tenths = 1000 * part // whole if whole else 0
+    return f"{tenths // 10}.{tenths % 10} %"
 
 
 def _norm(s: str) -> str:
@@ -243,6 +261,14 @@ def check_directory(
             units.append(unit.model_copy(update={"topic": topic.id}))
         topics.append(topic.model_copy(update={"units": tuple(units)}))
         all_units += units
+
+    templates = sum(1 for p in prompts.values() if p.params)
+    if prompts and templates < track.min_template_share * len(prompts):
+        problems.append(
+            Problem(str(track_file), _line_for(track_lines, ("min_template_share",)),
+                    f"{templates} of {len(prompts)} prompts ({_percent(templates, len(prompts))}) are templates; "
+                    f"at least {track.min_template_share:.0%} needed (give more prompts params)")
+        )
 
     # prerequisites: missing, cyclic, unreachable
     known = {u.id for u in all_units}

@@ -183,3 +183,5 @@ class Track(Frozen):
     description: str = ""
     topics: tuple[str, ...] = Field(min_length=1)
     min_prompts_per_unit: int = Field(default=6, ge=1)
+    # the least share of all prompts that are templates (draw fresh numbers on every attempt), 0.4 for 40 %
+    min_template_share: float = Field(default=0.0, ge=0.0, le=1.0)

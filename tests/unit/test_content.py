@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.__main__ import main
-from bot.content.loader import load_catalog
+from bot.content.loader import check_directory, load_catalog
 from tests.support import FIXTURE_CONTENT, ROOT
 
 CONTENT = ROOT / "content"
@@ -34,12 +34,40 @@ def real():
 
 def test_check_content_passes_on_the_curriculum(capsys):
     assert main(["check-content", str(CONTENT)]) == 0
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    m = re.fullmatch(r"content: (\d+) topics, (\d+) units, (\d+) prompts \((\d+) templates\), (\d+) resources", last)
-    assert m, last
-    topics, units, prompts, templates, resources = map(int, m.groups())
+    summary, share = capsys.readouterr().out.strip().splitlines()[-2:]
+    m = re.fullmatch(r"content: (\d+) topics, (\d+) units, (\d+) prompts, (\d+) resources", summary)
+    assert m, summary
+    topics, units, prompts, resources = map(int, m.groups())
     assert topics == 6 and units >= 53 and prompts >= 400 and resources >= units  # the ml topic counted (#38)
-    assert templates >= 120  # fresh numbers on every attempt
+    m = re.fullmatch(
+        r"templates: (\d+) of (\d+) prompts \((\d+)\.(\d) %\) draw fresh numbers on every attempt; "
+        r"(\d+) ask for an expression", share)
+    assert m, share
+    templates, of, whole, tenth, expressions = map(int, m.groups())
+    assert of == prompts and templates >= 120  # fresh numbers on every attempt
+    assert whole + tenth / 10 <= 100 * templates / prompts < whole + (tenth + 1) / 10  # rounded down, not up
+    assert 100 * templates / prompts >= 30 and expressions >= 40
+
+
+def test_check_content_refuses_too_few_templates(tmp_path):
+    """The track's least template share is a check: a bound one point over the curriculum's own share fails, with
+    the numbers and the line of track.yaml that sets it; the share itself passes."""
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    catalog = load_catalog(content)
+    share = catalog.template_count / catalog.prompt_count
+    track = content / "track.yaml"
+    text = track.read_text(encoding="utf-8")
+    assert "min_template_share: " in text
+    line = text[: text.index("min_template_share: ")].count("\n") + 1
+    track.write_text(re.sub(r"min_template_share: [0-9.]+", f"min_template_share: {share + 0.01:.4f}", text))
+    assert check_directory(content)[0] is None
+    problems = [str(p) for p in check_directory(content)[1]]
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{track}:{line}: {catalog.template_count} of {catalog.prompt_count} prompts (")
+    assert "are templates; at least" in problems[0] and "give more prompts params" in problems[0]
+    track.write_text(re.sub(r"min_template_share: [0-9.]+", f"min_template_share: {int(share * 10000) / 10000}", text))
+    assert check_directory(content)[1] == []
 
 
 def test_templates_span_the_topics(real):
