@@ -9,7 +9,7 @@ from typing import Any
 
 import sympy as sp
 
-INSTANCES = 30  # instances of each template a content test recomputes
+INSTANCES = 200  # instances of each template a content test recomputes (issue #39: at least 200)
 
 
 def is_template(prompt: dict) -> bool:
