@@ -617,16 +617,17 @@ def test_structure() -> None:
     daily = total = selfs = 0
     for u in UNITS:
         prompts = u["prompts"]
-        assert len(prompts) == 7, u["id"]
-        assert [p["id"] for p in prompts] == [f"{u['id']}-{i}" for i in range(1, 8)]
+        assert len(prompts) >= 7, u["id"]
+        assert [p["id"] for p in prompts] == [f"{u['id']}-{i}" for i in range(1, len(prompts) + 1)]
         levels = [p["difficulty"] for p in prompts]
-        assert levels == sorted(levels) and levels[0] == 1 and levels[-1] == 3, u["id"]
+        # the first seven climb 1 → 3; prompts added later come last (ids are permanent) at any level
+        assert levels[:7] == sorted(levels[:7]) and levels[0] == 1 and levels[6] == 3 and set(levels) <= {1, 2, 3}, u["id"]
         unit_selfs = sum(p["answer"]["kind"] == "self" for p in prompts)
         assert unit_selfs <= 1, u["id"]
         selfs += unit_selfs
         daily += sum(bool(p.get("daily")) for p in prompts)
         total += len(prompts)
-    assert 0.25 <= daily / total <= 0.4
+    assert 0.2 <= daily / total <= 0.4
     assert selfs / total <= 0.15
     urls = {r["url"] for u in UNITS for r in u["resources"]}
     assert "https://seeing-theory.brown.edu/basic-probability/index.html" in urls
