@@ -198,6 +198,10 @@ COMPUTE = {
     "alg-expressions-5": lambda: sp.solve(x**2 - 5 * x + 6, x),
     "alg-expressions-6": lambda: solve1((x + 1) / 2 - (x - 2) / 3, 2),
     "alg-expressions-7": lambda: sp.solve(x**2 - 4 * x + 1, x),
+    # k is what is left of the expression once (x + h)^2 is taken away: it must not depend on x
+    "alg-expressions-8": lambda v: sp.expand(x**2 + 2 * v.h * x + v.c - (x + v.h) ** 2),
+    "alg-expressions-9": lambda v: sp.expand(v.a * (x + v.b) - v.c * (x - v.d)),
+    "alg-expressions-10": lambda v: sp.solve(v.a * x**2 + v.b * x + v.c, x),
     # alg-functions
     "alg-functions-1": lambda v: (v.m * x - v.c).subs(x, v.s),
     "alg-functions-2": lambda v: slope((v.p, v.q), (v.p + v.r, v.q + v.k * v.r)),
@@ -206,6 +210,10 @@ COMPUTE = {
     "alg-functions-5": lambda: (x**2).subs(x, 2 * x + 1),
     "alg-functions-6": lambda: solve1(2 * y + 3, x, y),
     "alg-functions-7": lambda: sp.minimum(x**2 - 6 * x + 5, x),
+    "alg-functions-8": lambda v: sp.expand((v.a * x + v.b).subs(x, v.c * x + v.d)),
+    "alg-functions-9": lambda v: solve1(v.a * y + v.b, x, y),
+    # where the derivative of the function the question shows is zero
+    "alg-functions-10": lambda v: solve1(sp.diff(v.a * x**2 - 2 * v.a * v.h * x + v.a * v.h**2 + v.k, x), 0),
     # alg-exponents-logs
     "alg-exponents-logs-1": lambda: sp.simplify(x**5 * x**3 / x**2),
     "alg-exponents-logs-2": lambda v: sp.log(v.b**v.n, v.b),
