@@ -222,6 +222,9 @@ COMPUTE = {
     "alg-exponents-logs-5": lambda v: solve1(v.b ** (x_real + v.c), v.b**v.n, x_real),
     "alg-exponents-logs-6": lambda: [s for s in sp.solve(sp.exp(2 * x) - 7, x) if s.is_real][0],
     "alg-exponents-logs-7": lambda: solve1(800 * 2 ** (-t / 3), 50, t),
+    "alg-exponents-logs-8": lambda v: sp.powsimp((x**v.a) ** v.b * x**v.c, force=True),
+    "alg-exponents-logs-9": lambda v: solve1(v.a * sp.exp(v.k * x_real), v.a * v.m, x_real),
+    "alg-exponents-logs-10": lambda v: solve1(v.c * 2**v.m * 2 ** (-t / v.h), v.c, t),
     # alg-sigma
     "alg-sigma-1": lambda: sp.summation(k**2, (k, 1, 4)),
     "alg-sigma-2": lambda: sp.product(k, (k, 1, 4)),
@@ -235,6 +238,10 @@ COMPUTE = {
         )  # targets y, and the predictions the question shows
     ),
     "alg-sigma-7": lambda: sum(i + j for i in range(1, 3) for j in range(1, 4)),
+    # the mean of the rescaled data, on a made-up data set with the stated mean (any data set gives the same)
+    "alg-sigma-8": lambda v: sp.Rational(sum(v.a * xi + v.b for xi in [v.m - 3, v.m, v.m + 5, v.m - 2]), 4),
+    "alg-sigma-9": lambda v: sp.summation(v.a * k + v.b, (k, 1, sp.Symbol("n"))),
+    "alg-sigma-10": lambda v: sum(range(v.m, v.n + 1)),
     # alg-systems
     "alg-systems-1": lambda v: system_solution([sp.Eq(x + y, v.p + v.q), sp.Eq(x - y, v.p - v.q)], [x, y]),
     "alg-systems-2": check_point_choice,
@@ -245,6 +252,14 @@ COMPUTE = {
     "alg-systems-7": lambda: system_solution(
         [sp.Eq(x + y + z, 6), sp.Eq(2 * x - y + z, 3), sp.Eq(x + 2 * y - z, 2)], [x, y, z]
     ),
+    "alg-systems-8": lambda v: system_solution(
+        [sp.Eq(y, v.m * x + v.q - v.m * v.p), sp.Eq(v.a * x + v.b * y, v.a * v.p + v.b * v.q)], [x, y]
+    ),
+    # the k where the system stops having a solution: its determinant vanishes (and the right sides disagree)
+    "alg-systems-9": lambda v: solve1(sp.Matrix([[v.a, v.b], [v.a * v.t, k]]).det(), 0, k),
+    "alg-systems-10": lambda v: sp.solve(
+        [x + v.a * y - sp.Symbol("s"), x - y - sp.Symbol("d")], [x, y], dict=True
+    )[0][x],
     # alg-trig
     "alg-trig-1": lambda: sp.Rational(3, sp.sqrt(3**2 + 4**2)),
     "alg-trig-2": lambda v: sp.sqrt((v.p**2 - v.q**2) ** 2 + (2 * v.p * v.q) ** 2),  # legs of the drawn triangle
@@ -253,6 +268,9 @@ COMPUTE = {
     "alg-trig-5": lambda: sp.deg(sp.atan(2 / (2 * sp.sqrt(3)))),
     "alg-trig-6": lambda: sp.sin(x) ** 2 + sp.cos(x) ** 2 + sp.tan(x) * sp.cos(x),
     "alg-trig-7": lambda: law_of_cosines(5, 8, 60),
+    "alg-trig-8": lambda v: sp.tan(sp.asin(sp.Rational(v.p**2 - v.q**2, v.p**2 + v.q**2))),
+    "alg-trig-9": lambda v: law_of_cosines(v.a, v.b, 60),
+    "alg-trig-10": lambda: sp.tan(sp.asin(sp.Symbol("s"))),
     # alg-unit-circle
     "alg-unit-circle-1": lambda v: sp.rad(v.d),
     "alg-unit-circle-2": lambda: [sp.cos(sp.pi / 3), sp.sin(sp.pi / 3)],
@@ -262,6 +280,9 @@ COMPUTE = {
     "alg-unit-circle-7": lambda: sp.solveset(
         sp.sin(x) - sp.Rational(1, 2), x, sp.Interval.Ropen(0, 2 * sp.pi)
     ),
+    "alg-unit-circle-8": lambda v: sp.deg(v.k * sp.pi / 12),
+    "alg-unit-circle-9": lambda v: sp.sin(sp.rad(30 * v.k)),
+    "alg-unit-circle-10": lambda v: sp.integrate(v.r, (t, 0, v.k * sp.pi / 6)),  # arc length: r dθ summed
 }
 
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[4]
 TOPIC_FILE = ROOT / "content" / "topics" / "ml.yaml"
 INSTANCES = 200
 CHECKABLE = {"number", "expression", "vector", "matrix", "set"}
-LOCALS = {"e": sp.E, "pi": sp.pi, "ln": sp.log, "sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log}
+LOCALS = {"e": sp.E, "pi": sp.pi, "ln": sp.log, "sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "beta": sp.Symbol("beta")}
 
 
 @functools.cache

@@ -14,7 +14,8 @@ from tests.unit.content.ml import checks
 
 UNITS = [
     "ml-entropy-kl", "ml-softmax-cross-entropy", "ml-model-evaluation", "ml-norms-regularisation",
-    "ml-positive-definite", "ml-multivariate-gaussian",
+    "ml-positive-definite", "ml-multivariate-gaussian", "ml-convexity", "ml-optimisers", "ml-lagrange-multipliers",
+    "ml-matrix-calculus", "ml-logistic-regression", "ml-monte-carlo", "ml-qr-cholesky", "ml-neural-network",
 ]
 
 
