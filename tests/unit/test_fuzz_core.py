@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.core.commands import ACTIONS
+from bot.core.learning import as_asked
 from bot.core.model import Actor, Reply
 from bot.core.service import Core
 from bot.storage.db import create_engine, migrate
@@ -138,6 +139,7 @@ class World:
             prompt = core.catalog.prompt_by_id.get(learner.open_prompt) if learner and learner.open_prompt else None
             if prompt is None:
                 return await core.handle_text(actor, "/next")
+            prompt = as_asked(prompt, learner).prompt  # a template as drawn for this learner, not its placeholders
             a = prompt.answer
             if a.kind == "self":
                 return await core.handle_text(actor, "/solution")
