@@ -3,6 +3,7 @@ sympy values for the test's own computation (the engine's derived values and tex
 
 from __future__ import annotations
 
+import functools
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -16,16 +17,32 @@ def is_template(prompt: dict) -> bool:
     return bool(prompt.get("params"))
 
 
+@functools.lru_cache(maxsize=16384)
+def _parsed(text: str) -> Any:
+    return sp.sympify(text.replace("^", "**"), locals={"e": sp.E, "pi": sp.pi})
+
+
 def _value(text: str) -> Any:
-    v = sp.sympify(text.replace("^", "**"), locals={"e": sp.E, "pi": sp.pi})
+    v = _parsed(text)  # the same small values come back in most drawings
     if isinstance(v, list | tuple):
         return sp.Matrix(v)  # [1, 2] a column vector, [[1, 2], [3, 4]] a matrix
     return v
 
 
+_DRAWN: dict[tuple[str, int], list[tuple[SimpleNamespace, dict]]] = {}
+
+
 def instances(prompt: dict, n: int = INSTANCES) -> list[tuple[SimpleNamespace, dict]]:
     """``n`` instances of a template prompt (its YAML data): the drawn parameters (``v.a``, a vector or matrix as
-    a sympy Matrix) and the prompt as the learner sees it, as YAML-like data. A fixed prompt is its own instance."""
+    a sympy Matrix) and the prompt as the learner sees it, as YAML-like data. A fixed prompt is its own instance.
+    Drawn once per test process for each prompt (several tests read the same instances; do not change them)."""
+    key = (json.dumps(prompt, sort_keys=True, default=str), n)
+    if key not in _DRAWN:
+        _DRAWN[key] = _draw(prompt, n)
+    return _DRAWN[key]
+
+
+def _draw(prompt: dict, n: int) -> list[tuple[SimpleNamespace, dict]]:
     from bot.content.model import Prompt
     from bot.practice.template import draw, seed_of
 

@@ -11,6 +11,7 @@ parameters ``v`` (``v.a``; vectors and matrices as sympy Matrix); the tests run 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -22,6 +23,7 @@ import yaml
 
 from bot.content.loader import prerequisites
 from tests.support import load_yaml
+from tests.support.exact import is_zero
 from tests.support.mathtext import render_formula
 from tests.support.templates import instances, is_template
 
@@ -52,7 +54,13 @@ _LOCALS = {
 
 
 def parse(text: str, names: tuple[str, ...] | list[str] = ()):
-    """Parse a value written in the answer syntax (fine for tests: the YAML is ours)."""
+    """Parse a value written in the answer syntax (fine for tests: the YAML is ours); cached by text."""
+    value = _parse(text, tuple(names))
+    return list(value) if isinstance(value, list) else value
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse(text: str, names: tuple[str, ...]):
     local = dict(_LOCALS)
     for n in names:
         local[n] = sp.Symbol(n)
@@ -315,7 +323,7 @@ def _sample_points(names):
 
 def _same_expression(p1, p2, names) -> bool:
     syms = [sp.Symbol(n) for n in names]
-    if sp.simplify(p1 - p2) == 0:
+    if is_zero(p1 - p2):
         return True
     for pt in _sample_points(names):
         sub = {s: pt[s.name] for s in syms}
@@ -335,7 +343,7 @@ def same(answer: dict, value: str, expected) -> bool:
         tol = answer.get("tolerance")
         if tol is not None:
             return abs(float(got) - float(expected)) <= tol
-        return sp.simplify(got - expected) == 0
+        return is_zero(got - expected)
     if kind == "expression":
         names = tuple(answer["vars"])
         got = parse(value, names)
@@ -346,11 +354,11 @@ def same(answer: dict, value: str, expected) -> bool:
         got = list(parse(value))
         exp_list = list(expected)
         return len(got) == len(exp_list) and all(
-            sp.simplify(g - e) == 0 for g, e in zip(got, exp_list, strict=True)
+            is_zero(g - e) for g, e in zip(got, exp_list, strict=True)
         )
     if kind == "matrix":
         got, exp_m = _as_matrix(parse(value)), _as_matrix(expected)
-        return got.shape == exp_m.shape and all(sp.simplify(v) == 0 for v in (got - exp_m))
+        return got.shape == exp_m.shape and all(is_zero(v) for v in (got - exp_m))
     if kind == "set":
         return sp.FiniteSet(*parse(value)) == sp.FiniteSet(*expected)
     raise AssertionError(f"unexpected kind {kind}")

@@ -25,6 +25,7 @@ from sympy.parsing.sympy_parser import (
 
 from bot.content.loader import prerequisites
 from tests.support import load_yaml
+from tests.support.exact import is_zero
 from tests.support.mathtext import render_formula
 from tests.support.templates import instances, is_template
 
@@ -455,19 +456,19 @@ def equal(kind: str, got: Any, want: Any, tol: float | None = None) -> bool:
         got, want = list(got), list(want)
         if len(got) != len(want):
             return False
-        return all(any(sp.simplify(g - w) == 0 for w in want) for g in got) and all(
-            any(sp.simplify(g - w) == 0 for g in got) for w in want
+        return all(any(is_zero(g - w) for w in want) for g in got) and all(
+            any(is_zero(g - w) for g in got) for w in want
         )
     if kind in ("vector", "matrix"):
         got, want = sp.Matrix(got), sp.Matrix(want)
         if got.shape != want.shape and got.shape != want.T.shape:
             return False
         got = got.reshape(*want.shape)
-        return all(sp.simplify(a - b) == 0 for a, b in zip(got, want, strict=True))
-    diff = sp.simplify(sp.sympify(got) - sp.sympify(want))
+        return all(is_zero(a - b) for a, b in zip(got, want, strict=True))
+    diff = sp.sympify(got) - sp.sympify(want)
     if tol is not None:
-        return abs(float(diff)) <= tol
-    return diff == 0
+        return abs(float(sp.N(diff, 30))) <= tol
+    return is_zero(diff)
 
 
 # ---------------------------------------------------------------- tests

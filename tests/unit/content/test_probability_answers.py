@@ -29,6 +29,7 @@ from bot.content.loader import check_directory, prerequisites
 from bot.content.model import Prompt
 from bot.practice.check import validate_prompt
 from tests.support import load_yaml
+from tests.support.exact import is_zero
 from tests.support.mathtext import render_formula
 from tests.support.templates import instances, is_template
 
@@ -473,10 +474,10 @@ def same(answer: dict, got: Any, want: Any) -> bool:
     if kind == "number":
         if tol is not None:
             return abs(float(got) - float(want)) <= tol
-        return sp.simplify(sp.nsimplify(got) - sp.nsimplify(want)) == 0
+        return is_zero(sp.nsimplify(got) - sp.nsimplify(want))
     if kind == "expression":
         a, b = plain_symbols(sp.sympify(got)), plain_symbols(sp.sympify(want))
-        if sp.simplify(a - b) == 0:
+        if is_zero(a - b):
             return True
         rng = random.Random(0)
         names = sorted({s.name for s in a.free_symbols | b.free_symbols})
@@ -488,7 +489,7 @@ def same(answer: dict, got: Any, want: Any) -> bool:
                 return False
         return True
     if kind == "vector":
-        return len(got) == len(want) and all(sp.simplify(x - y) == 0 for x, y in zip(got, want, strict=True))
+        return len(got) == len(want) and all(is_zero(x - y) for x, y in zip(got, want, strict=True))
     if kind == "matrix":
         return sp.Matrix(got).shape == sp.Matrix(want).shape and sp.simplify(sp.Matrix(got) - sp.Matrix(want)).is_zero_matrix
     if kind == "set":

@@ -19,6 +19,7 @@ import sympy as sp
 
 from bot.content.loader import prerequisites
 from tests.support import load_yaml
+from tests.support.exact import is_zero, parser
 from tests.support.mathtext import render_formula
 from tests.support.templates import instances as draw_instances
 from tests.support.templates import is_template
@@ -59,8 +60,7 @@ def instances(unit_id: str, pid: str) -> list[tuple[SimpleNamespace, dict]]:
 # ---------------------------------------------------------------- comparing values
 
 
-def parse(text: str) -> Any:
-    return sp.sympify(text.replace("^", "**"), locals=LOCALS)
+parse = parser(LOCALS)  # sympify of answer syntax, cached by text
 
 
 def parse_set(text: str) -> list:
@@ -73,7 +73,7 @@ def same_number(a: Any, b: Any, tol: float = 0.0) -> bool:
     diff = sp.sympify(a) - sp.sympify(b)
     if tol:
         return abs(float(sp.N(diff, 30))) <= tol
-    return abs(float(sp.N(diff, 30))) < 1e-12 and sp.simplify(diff) == 0
+    return abs(float(sp.N(diff, 30))) < 1e-12 and is_zero(diff)
 
 
 def same_set(a: list, b: list) -> bool:
@@ -90,7 +90,7 @@ def matches(kind: str, yaml_value: str, computed: Any, tol: float = 0.0) -> bool
     if kind == "number":
         return same_number(parse(yaml_value), computed, tol)
     if kind == "expression":
-        return sp.simplify(parse(yaml_value) - sp.sympify(computed)) == 0
+        return is_zero(parse(yaml_value) - sp.sympify(computed))
     if kind in ("vector", "matrix"):
         got, want = sp.Matrix(parse(yaml_value)), sp.Matrix(computed)
         if kind == "vector":
@@ -108,7 +108,7 @@ def differs(kind: str, value: str, wrong: str, tol: float) -> bool:
     if kind == "number":
         return abs(float(sp.N(parse(value) - parse(wrong)))) > max(tol, 0.005)
     if kind == "expression":
-        return sp.simplify(parse(value) - parse(wrong)) != 0
+        return not is_zero(parse(value) - parse(wrong))
     if kind in ("vector", "matrix"):
         try:
             return not matches(kind, value, parse(wrong), tol)
