@@ -140,6 +140,28 @@ def _counting() -> dict[str, Callable[..., Any]]:
     def committees(v: Any) -> sp.Expr:
         return sp.Integer(len(list(itertools.combinations(range(int(v.n)), int(v.k)))))
 
+    def either_word(v: Any) -> sp.Expr:
+        """Emails 0..n-1: the first a contain "free", the b from a - c on contain "win" (c of them both)."""
+        free = set(range(int(v.a)))
+        win = set(range(int(v.a - v.c), int(v.a - v.c + v.b)))
+        assert len(free & win) == v.c and len(free | win) <= v.n
+        return frac(len(free | win), int(v.n))
+
+    def first_in_batch(v: Any) -> sp.Expr:
+        """C(n - 1, k - 1) / C(n, k) for a symbolic n, simplified; checked against listing batches for n = 7..10."""
+        n = sp.Symbol("n", positive=True, integer=True)
+        k = int(v.k)
+        p = sp.simplify(sp.combsimp(sp.binomial(n - 1, k - 1) / sp.binomial(n, k)))
+        for size in range(7, 11):
+            batches = list(itertools.combinations(range(size), k))
+            assert p.subs(n, size) == frac(sum(1 for s in batches if 0 in s), len(batches))
+        return p
+
+    def two_cats(v: Any) -> sp.Expr:
+        images = ["cat"] * int(v.r) + ["dog"] * int(v.b)
+        batches = list(itertools.combinations(range(len(images)), 3))
+        return frac(sum(1 for s in batches if [images[i] for i in s].count("cat") == 2), len(batches))
+
     return {
         "prob-counting-1": lambda: frac(sum(1 for k in DIE if sp.isprime(k)), 6),
         "prob-counting-2": lambda: frac(sum(1 for a, b in itertools.product(DIE, DIE) if a + b == 7), 36),
@@ -148,6 +170,9 @@ def _counting() -> dict[str, Callable[..., Any]]:
         "prob-counting-5": at_least_one_six,  # template: n rolls
         "prob-counting-6": exactly_two_red,
         "prob-counting-7": shared_weekday,
+        "prob-counting-8": either_word,  # template: at least one of two words, by sets of emails
+        "prob-counting-9": first_in_batch,  # template: a batch of k from n, as an expression in n
+        "prob-counting-10": two_cats,  # template: exactly 2 cats in a batch of 3, by listing the batches
     }
 
 
@@ -164,6 +189,23 @@ def _conditional() -> dict[str, Callable[..., Any]]:
         seqs = [s for s in itertools.product("HT", repeat=3) if "H" in s]
         return frac(sum(1 for s in seqs if s == ("H", "H", "H")), len(seqs))
 
+    def spam_given_flagged(v: Any) -> sp.Expr:
+        """The emails as (spam, flagged) pairs; keep the flagged ones and count the spam among them."""
+        emails = [(1, 1)] * int(v.a) + [(1, 0)] * int(v.b) + [(0, 1)] * int(v.c) + [(0, 0)] * int(v.d)
+        flagged = [e for e in emails if e[1]]
+        return frac(sum(spam for spam, _ in flagged), len(flagged))
+
+    def either_alarm(v: Any) -> sp.Expr:
+        """1 - P(no alarm), the two sensors independent: from the four joint outcomes."""
+        p, q = sp.Symbol("p"), v.b / sp.Integer(10)
+        joint = {(x, y): (p if x else 1 - p) * (q if y else 1 - q) for x in (0, 1) for y in (0, 1)}
+        return sp.expand(sum(w for (x, y), w in joint.items() if x or y))
+
+    def some_mislabelled(v: Any) -> sp.Expr:
+        """Every ordered draw of 3 different examples; the first d are the mislabelled ones."""
+        draws = list(itertools.permutations(range(int(v.n)), 3))
+        return frac(sum(1 for s in draws if min(s) < v.d), len(draws))
+
     return {
         "prob-conditional-1": six_given_even,
         # template: P(A) = a/10, P(B) = b/10, P(A and B) = c/10
@@ -176,6 +218,9 @@ def _conditional() -> dict[str, Callable[..., Any]]:
             [v.s / sp.Integer(10), 1 - v.s / sp.Integer(10)], [v.d_A / sp.Integer(100), v.d_B / sp.Integer(100)]
         ),
         "prob-conditional-7": all_heads_given_one,
+        "prob-conditional-8": spam_given_flagged,  # template: a spam filter's counts, the flagged emails kept
+        "prob-conditional-9": either_alarm,  # template: P(A or B) for independent A, B, as an expression in p
+        "prob-conditional-10": some_mislabelled,  # template: 3 draws without replacement, by listing them
     }
 
 
@@ -187,12 +232,29 @@ def _bayes() -> dict[str, Callable[..., Any]]:
         red = {key: w for key, w in weights.items() if urns[key[0]][key[1]] == "r"}
         return sum(w for key, w in red.items() if key[0] == 1) / sum(red.values())
 
+    def sick_given_positive(v: Any) -> sp.Expr:
+        """A population of 10000 people, each (sick, positive) group counted, then the sick share of the positives."""
+        sick, healthy = 100 * v.p, 10000 - 100 * v.p
+        groups = {(1, 1): sick * v.s / 100, (1, 0): sick * (100 - v.s) / 100,
+                  (0, 1): healthy * v.f / 100, (0, 0): healthy * (100 - v.f) / 100}
+        assert sum(groups.values()) == 10000
+        return groups[1, 1] / (groups[1, 1] + groups[0, 1])
+
+    def naive_bayes_two_words(v: Any) -> sp.Expr:
+        """Two updates one after the other, each with likelihoods in the ratio of the word's factor."""
+        after_first = bayes(1 / (1 + v.k), v.r * R(1, 10), R(1, 10))
+        return bayes(after_first, v.s * R(1, 10), R(1, 10))
+
     return {
         "prob-bayes-1": lambda: R(9, 10) * R(2, 10) / R(3, 10),
         "prob-bayes-4": urn_one_given_red,  # template
         "prob-bayes-5": lambda: bayes(R(2, 10), R(40, 100), R(5, 100)),
         "prob-bayes-6": lambda: bayes(R(2, 100), R(95, 100), R(10, 100)),
         "prob-bayes-7": lambda: bayes(R(2, 100), R(95, 100) ** 2, R(10, 100) ** 2),
+        "prob-bayes-8": sick_given_positive,  # template: prevalence p %, detection s %, false positives f %
+        # template: the posterior as a function of the prior p, likelihoods a/10 and b/10
+        "prob-bayes-9": lambda v: sp.simplify(bayes(sp.Symbol("p"), v.a / sp.Integer(10), v.b / sp.Integer(10))),
+        "prob-bayes-10": naive_bayes_two_words,  # template: prior odds 1 : k, Bayes factors r and s
     }
 
 
@@ -208,6 +270,22 @@ def _random_variables() -> dict[str, Callable[..., Any]]:
         x = sp.Symbol("x")
         return f"${sp.integrate(sp.Integer(1), (x, R(1, 2), R(1, 2)))}$"  # the option as shown, in $...$
 
+    def pmf_from_cdf(v: Any) -> list[sp.Expr]:
+        """A distribution with these CDF values, by sympy.stats; then its PMF value by value."""
+        cdf = {1: v.a / sp.Integer(10), 2: v.b / sp.Integer(10), 3: v.c / sp.Integer(10), 4: sp.Integer(1)}
+        density = {k: cdf[k] - cdf.get(k - 1, 0) for k in cdf}
+        x = st.FiniteRV("X", density)
+        assert all(st.P(x <= k) == cdf[k] for k in cdf)
+        return [st.P(sp.Eq(x, k)) for k in cdf]
+
+    def uniform_cdf(v: Any) -> sp.Expr:
+        x = sp.Symbol("x")
+        return st.cdf(st.Uniform("U", v.a, v.a + v.w))(x).args[1][0]  # the piece for a <= x <= b
+
+    def max_of_rolls(v: Any) -> sp.Expr:
+        rolls = list(itertools.product(DIE, repeat=int(v.k)))
+        return frac(sum(1 for r in rolls if max(r) == v.m), len(rolls))
+
     return {
         "prob-random-variables-1": lambda: {sp.Integer(s.count("H")) for s in three},
         "prob-random-variables-2": lambda: frac(sum(1 for s in three if s.count("H") == 2), len(three)),
@@ -217,6 +295,9 @@ def _random_variables() -> dict[str, Callable[..., Any]]:
         "prob-random-variables-5": lambda: [frac(sum(1 for s in two if s.count("H") == k), 4) for k in range(3)],
         "prob-random-variables-6": point_probability,
         "prob-random-variables-7": max_is_three,
+        "prob-random-variables-8": pmf_from_cdf,  # template: CDF values in tenths
+        "prob-random-variables-9": uniform_cdf,  # template: uniform on [a, a + w], the CDF inside the interval
+        "prob-random-variables-10": max_of_rolls,  # template: the largest of k rolls, by listing the rolls
     }
 
 
@@ -236,6 +317,19 @@ def _expectation_variance() -> dict[str, Callable[..., Any]]:
     def game() -> sp.Expr:
         return sum(R(1, 6) * (12 if k == 6 else 0) for k in DIE) - 5
 
+    def pmf_variance(v: Any) -> sp.Expr:
+        probs = [v.u / sp.Integer(10), v.w / sp.Integer(10), (10 - v.u - v.w) / sp.Integer(10)]
+        return st.variance(st.FiniteRV("X", dict(zip([0, 1, 2], probs, strict=True))))
+
+    def two_point_variance(v: Any) -> sp.Expr:
+        p = sp.Symbol("p")
+        return sp.factor(st.variance(st.FiniteRV("X", {v.a: p, v.b: 1 - p})))
+
+    def constant_prediction_error(v: Any) -> sp.Expr:
+        y = st.FiniteRV("Y", {v.m - sp.sqrt(v.v): R(1, 2), v.m + sp.sqrt(v.v): R(1, 2)})  # any Y with this mean, variance
+        assert st.E(y) == v.m and sp.simplify(st.variance(y) - v.v) == 0
+        return sp.simplify(st.E((y - v.c) ** 2))
+
     return {
         "prob-expectation-variance-1": lambda: st.E(die),
         "prob-expectation-variance-2": lambda: 0 * R(5, 10) + 10 * R(3, 10) + 20 * R(2, 10),
@@ -244,6 +338,9 @@ def _expectation_variance() -> dict[str, Callable[..., Any]]:
         "prob-expectation-variance-5": scaled_variance,  # template: Var(X) = v, find Var(aX - b)
         "prob-expectation-variance-6": game,
         "prob-expectation-variance-7": lambda: sp.simplify(st.variance(st.Bernoulli("B", sp.Symbol("p")))),
+        "prob-expectation-variance-8": pmf_variance,  # template: the PMF on 0, 1, 2 in tenths
+        "prob-expectation-variance-9": two_point_variance,  # template: a with probability p, else b; in p
+        "prob-expectation-variance-10": constant_prediction_error,  # template: E[(Y - c)^2] for mean m, variance v
     }
 
 
@@ -267,6 +364,22 @@ def _distributions() -> dict[str, Callable[..., Any]]:
         binom = st.Binomial("X", int(v.n), v.k / sp.Integer(10))  # p = 0.k
         return [st.E(binom), st.variance(binom)]
 
+    def uniform_strip(v: Any) -> sp.Expr:
+        """The area under the density of Uniform(a, a + L) between c and d, by integration."""
+        x = st.Uniform("X", v.a, v.a + v.L)
+        return st.P(sp.And(x > v.c, x < v.d))
+
+    def binomial_pmf_in_p(v: Any) -> sp.Expr:
+        """P(X = k) for Binomial(n, p) with p a symbol: sympy.stats' density, p left free."""
+        p = sp.Symbol("p")
+        return st.density(st.Binomial("X", int(v.n), p))(int(v.k))
+
+    def normal_between(v: Any) -> sp.Expr:
+        """The ends at mu - z_1 sd and mu + z_2 sd, the CDF of N(mu, sd^2) rounded to the table's 4 places."""
+        def table(x: float) -> sp.Expr:
+            return R(f"{phi((x - float(v.mu)) / float(v.sd)):.4f}")
+        return table(float(v.mu + v.z_2 * v.sd)) - table(float(v.mu - v.z_1 * v.sd))
+
     return {
         # templates: Binomial(n, 1/2) at k; Binomial(n, k/10) mean and variance
         "prob-distributions-1": lambda v: st.P(sp.Eq(st.Binomial("X", int(v.n), R(1, 2)), v.k)),
@@ -275,10 +388,14 @@ def _distributions() -> dict[str, Callable[..., Any]]:
         "prob-distributions-5": normal_tail,
         "prob-distributions-6": uniform_variance,
         "prob-distributions-7": normal_interval,
+        # templates: a uniform strip; the binomial pmf as an expression in p; a normal interval (fresh prob-distributions-7)
+        "prob-distributions-8": uniform_strip,
+        "prob-distributions-9": binomial_pmf_in_p,
+        "prob-distributions-10": normal_between,
     }
 
 
-def _joint() -> dict[str, Callable[[], Any]]:
+def _joint() -> dict[str, Callable[..., Any]]:
     def independence() -> str:
         ok = all(p == marginal(0, x) * marginal(1, y) for (x, y), p in JOINT.items())
         return "Yes, independent" if ok else "No, dependent"
@@ -304,6 +421,27 @@ def _joint() -> dict[str, Callable[[], Any]]:
         ones = sp.Matrix([1, 1])
         return (ones.T * sigma * ones)[0, 0]
 
+    def cov_of_table(v: Any) -> sp.Expr:
+        """The centred definition E[(X - E[X])(Y - E[Y])] over the drawn table (probabilities in tenths)."""
+        table = {(1, 1): v.p_11, (1, 0): v.p_10, (0, 1): v.p_01}
+        table[(0, 0)] = 10 - sum(table.values())
+        probs = {xy: n / sp.Integer(10) for xy, n in table.items()}
+        ex = sum(x * p for (x, _), p in probs.items())
+        ey = sum(y * p for (_, y), p in probs.items())
+        return sum((x - ex) * (y - ey) * p for (x, y), p in probs.items())
+
+    def var_of_mix(v: Any) -> sp.Expr:
+        """Var(X + tY) as the quadratic form w^T Sigma w with w = (1, t)."""
+        t = sp.Symbol("t")
+        sigma = sp.Matrix([[v.v_X, v.c], [v.c, v.v_Y]])
+        w = sp.Matrix([1, t])
+        return sp.expand((w.T * sigma * w)[0, 0])
+
+    def cov_sum_difference(v: Any) -> sp.Expr:
+        """Cov(a^T Z, b^T Z) = a^T Sigma b for Z = (X, Y), a = (1, 1), b = (1, -1)."""
+        sigma = sp.Matrix([[v.v_X, v.c], [v.c, v.v_Y]])
+        return (sp.Matrix([[1, 1]]) * sigma * sp.Matrix([1, -1]))[0, 0]
+
     return {
         "prob-joint-covariance-1": lambda: [marginal(1, 0), marginal(1, 1)],
         "prob-joint-covariance-2": cov_from_moments,
@@ -312,6 +450,10 @@ def _joint() -> dict[str, Callable[[], Any]]:
         - joint_e(lambda x, y: x) * joint_e(lambda x, y: y),
         "prob-joint-covariance-5": var_of_sum,
         "prob-joint-covariance-6": var_of_difference,
+        # templates: covariance from a drawn table (fresh prob-joint-covariance-4); Var(X + tY) in t; Cov(X + Y, X - Y)
+        "prob-joint-covariance-8": cov_of_table,
+        "prob-joint-covariance-9": var_of_mix,
+        "prob-joint-covariance-10": cov_sum_difference,
     }
 
 
@@ -350,6 +492,30 @@ def _lln_clt() -> dict[str, Callable[..., Any]]:
         p, n = sp.symbols("p n", positive=True)
         return sp.sqrt(st.variance(st.Bernoulli("B", p)) / n)
 
+    def test_set_size(v: Any) -> sp.Expr:
+        """The smallest n whose standard error sigma/sqrt(n) is at most the target: a search over n, not a formula."""
+        sigma = v.w * v.r
+        n = 1
+        while sigma / sp.sqrt(n) > v.w:
+            n += 1
+        return sp.Integer(n)
+
+    def z_of_sum(v: Any) -> sp.Expr:
+        """The mean and variance of one draw (any draw m +- sd), scaled to n draws by linearity and independence."""
+        s, n = sp.symbols("s n", positive=True)
+        draw = st.FiniteRV("D", {v.m - v.sd: R(1, 2), v.m + v.sd: R(1, 2)})
+        return (s - n * st.E(draw)) / sp.sqrt(n * st.variance(draw))
+
+    def coin_within(v: Any) -> sp.Expr:
+        """Binomial(4k^2, 1/2) moments from sympy.stats, then the normal CDF rounded to the table's 4 places."""
+        heads = st.Binomial("H", int(4 * v.k**2), R(1, 2))
+        mean, sd = st.E(heads), sp.sqrt(st.variance(heads))
+        lo, hi = 2 * v.k**2 - v.z * v.k, 2 * v.k**2 + v.z * v.k
+
+        def table(x: sp.Expr) -> sp.Expr:
+            return R(f"{phi(float((x - mean) / sd)):.4f}")
+        return table(hi) - table(lo)
+
     return {
         "prob-lln-clt-1": var_of_mean,  # template
         "prob-lln-clt-3": total_tail,
@@ -357,6 +523,10 @@ def _lln_clt() -> dict[str, Callable[..., Any]]:
         "prob-lln-clt-5": mean_tail,
         "prob-lln-clt-6": coin_tail,
         "prob-lln-clt-7": se_of_fraction,
+        # templates: test-set size for a target standard error; z-score of a sum in s and n; heads within z sd
+        "prob-lln-clt-8": test_set_size,
+        "prob-lln-clt-9": z_of_sum,
+        "prob-lln-clt-10": coin_within,
     }
 
 
@@ -393,6 +563,30 @@ def _mle() -> dict[str, Callable[..., Any]]:
         assert sp.diff(loglik, lam, 2).subs(lam, rate) < 0  # a maximum
         return rate
 
+    def poisson_score(v: Any) -> sp.Expr:
+        """The derivative of the summed log-pmf of sympy.stats' Poisson at the drawn counts."""
+        lam = sp.Symbol("lambda", positive=True)
+        loglik = sum(sp.log(st.density(st.Poisson("N", lam))(int(x))) for x in v.x)
+        return sp.simplify(sp.diff(sp.expand_log(loglik, force=True), lam))
+
+    def normal_mle_pair(v: Any) -> list[sp.Expr]:
+        """Both partial derivatives of the normal log-likelihood set to 0 and solved together."""
+        data = [v.m - v.a, v.m + v.b, v.m + v.a, v.m - v.b]
+        mu, s2 = sp.Symbol("mu"), sp.Symbol("s2", positive=True)
+        loglik = sum(-sp.log(2 * sp.pi * s2) / 2 - (x - mu) ** 2 / (2 * s2) for x in data)
+        sols = sp.solve([sp.diff(loglik, mu), sp.diff(loglik, s2)], [mu, s2], dict=True)
+        assert len(sols) == 1
+        return [sols[0][mu], sols[0][s2]]
+
+    def exponential_rate_drawn(v: Any) -> sp.Expr:
+        lam = sp.Symbol("lambda", positive=True)
+        x = sp.Symbol("x", nonnegative=True)
+        density = st.density(st.Exponential("T", lam))(x)
+        loglik = sum(sp.log(density.subs(x, t)) for t in v.x)
+        rate = mle(sp.expand_log(loglik, force=True), lam)
+        assert sp.diff(loglik, lam, 2).subs(lam, rate) < 0  # a maximum
+        return rate
+
     return {
         "prob-mle-1": lambda v: mle(v.h * sp.log(p) + (v.n - v.h) * sp.log(1 - p), p),  # template
         "prob-mle-2": lambda: sp.Mul(*[p if f == "H" else 1 - p for f in "HHT"]),
@@ -401,6 +595,10 @@ def _mle() -> dict[str, Callable[..., Any]]:
         "prob-mle-5": cross_entropy,
         "prob-mle-6": normal_var_mle,
         "prob-mle-7": exponential_rate,
+        # templates: the Poisson score in lambda; [mu, sigma^2] (fresh prob-mle-6); an exponential rate (fresh prob-mle-7)
+        "prob-mle-8": poisson_score,
+        "prob-mle-9": normal_mle_pair,
+        "prob-mle-10": exponential_rate_drawn,
     }
 
 
@@ -411,6 +609,17 @@ def _bayesian_inference() -> dict[str, Callable[..., Any]]:
         ratio = sp.beta(a + 1, b) / sp.beta(a, b)  # E[theta] = B(a+1, b) / B(a, b)
         return sp.gammasimp(sp.expand_func(ratio))
 
+    def log_posterior_slope(v: Any) -> sp.Expr:
+        """d/dtheta of the logarithm of prior kernel times likelihood."""
+        kernel = posterior_kernel(int(v.a), int(v.b), int(v.h), int(v.t))
+        return sp.simplify(sp.diff(sp.expand_log(sp.log(kernel), force=True), theta))
+
+    def two_day_update(v: Any) -> list[sp.Expr]:
+        """Monday's posterior kernel times Tuesday's likelihood, its Beta parameters read off the powers."""
+        monday = posterior_kernel(int(v.a), int(v.b), int(v.h_1), int(v.t_1))
+        tuesday = sp.powsimp(monday * theta ** int(v.h_2) * (1 - theta) ** int(v.t_2))
+        return kernel_beta_params(tuesday)
+
     return {
         "prob-bayesian-inference-1": lambda: bayes(R(1, 2), R(3, 4), R(1, 2)),
         # templates: h heads and t tails after a Beta(1, 1) prior, and after a Beta(s, s) prior
@@ -419,6 +628,11 @@ def _bayesian_inference() -> dict[str, Callable[..., Any]]:
         "prob-bayesian-inference-5": lambda: kernel_mode(posterior_kernel(2, 2, 3, 1)),
         "prob-bayesian-inference-6": lambda: bayes(R(1, 2), R(3, 4) ** 2, R(1, 2) ** 2),
         "prob-bayesian-inference-7": rule_of_succession,
+        # templates: the MAP with any Beta prior (fresh prob-bayesian-inference-5); the log-posterior's slope in theta;
+        # two days of updates
+        "prob-bayesian-inference-8": lambda v: kernel_mode(posterior_kernel(int(v.a), int(v.b), int(v.h), int(v.t))),
+        "prob-bayesian-inference-9": log_posterior_slope,
+        "prob-bayesian-inference-10": two_day_update,
     }
 
 
@@ -446,6 +660,8 @@ def parse_scalar(text: str, names: tuple[str, ...] = ()) -> sp.Expr:
     except (TypeError, ValueError):
         pass
     local = {n: sp.Symbol(n) for n in names}
+    if "lambda" in names:  # a Python keyword: sympify cannot read it, so read it under another name
+        text, local["lamda_"] = re.sub(r"\blambda\b", "lamda_", text), sp.Symbol("lambda")
     return sp.sympify(text.replace("^", "**"), locals=local)
 
 

@@ -10,6 +10,8 @@ takes the instance's parameters ``v`` (``v.a``; a vector as a sympy Matrix).
 from __future__ import annotations
 
 import re
+from functools import cache
+from itertools import product
 from pathlib import Path
 from statistics import NormalDist
 
@@ -236,6 +238,160 @@ def mean_of(values) -> sp.Expr:
 def sd_from_moments(mean, mean_of_squares) -> sp.Expr:
     return sp.sqrt(mean_of_squares - mean**2)
 
+def _desc_group(mean, size: int) -> list:
+    """size values spread evenly around mean (their mean is exactly mean)."""
+    return [mean + j - sp.Rational(size - 1, 2) for j in range(size)]
+
+
+def _desc_combined_mean(v) -> sp.Expr:
+    """stat-descriptive-8: the mean of both groups together, from values with the stated means."""
+    values = _desc_group(sp.Symbol("m"), int(v.p)) + _desc_group(v.c, int(v.q))
+    return sp.simplify(sum(values) / len(values))
+
+
+def _desc_four_values(v) -> list:
+    """stat-descriptive-9: the four values shown."""
+    return [v.k + v.a, v.k - v.b, v.k + v.c, v.k + (v.b - v.a - v.c)]
+
+
+def _desc_variance_by_n(values) -> sp.Expr:
+    result = population_var(values)
+    assert np.isclose(float(result), np.var(np.array(values, dtype=float)))  # numpy's var divides by n
+    return result
+
+
+def _samp_from_numpy_var(v) -> sp.Expr:
+    """stat-sampling-estimators-8: the ratio of np.var with ddof=1 to np.var (ddof=0) on any data of size n."""
+    data = np.random.default_rng(int(v.n)).normal(size=int(v.n))
+    ratio = sp.nsimplify(round(np.var(data, ddof=1) / np.var(data), 9))
+    return ratio * sp.Symbol("v")
+
+
+@cache
+def _samp_bootstrap_miss(n: int) -> sp.Expr:
+    """stat-sampling-estimators-9: the share of all n^n equally likely resamples that leave out data value 0."""
+    resamples = list(product(range(n), repeat=n))
+    return sp.Rational(sum(0 not in r for r in resamples), len(resamples))
+
+
+def _samp_accuracy_se(v) -> sp.Expr:
+    """stat-sampling-estimators-10: the 0/1 scores of the test set; the standard error of their mean."""
+    n = int(v.k**2)
+    right = int(v.p * n)
+    scores = [1] * right + [0] * (n - right)
+    return sp.sqrt(population_var(scores)) / sp.sqrt(n)
+
+
+def _corr_var_of_combination(v) -> sp.Expr:
+    """stat-correlation-8: Var(ax + by) is linear in c = Cov(x, y); measure it on data with the stated variances
+    and two different covariances (x, y built from orthonormal centred patterns), then read off the line."""
+    e1, e2 = sp.Matrix([1, -1, 1, -1]), sp.Matrix([1, 1, -1, -1])  # mean 0, variance 1 (dividing by n), orthogonal
+
+    def var(col):  # dividing by n, exact for surds
+        centred = col - sp.ones(4, 1) * (sum(col) / 4)
+        return sp.simplify(centred.dot(centred) / 4)
+
+    def measured(rho):
+        xs = sp.sqrt(v.p) * e1
+        ys = sp.sqrt(v.q) * (rho * e1 + sp.sqrt(1 - rho**2) * e2)
+        assert var(xs) == v.p and sp.simplify(var(ys) - v.q) == 0
+        cov = sp.simplify(xs.dot(ys) / 4)
+        return cov, var(v.a * xs + v.b * ys)
+
+    (c0, var0), (c1, var1) = measured(sp.Integer(0)), measured(sp.Rational(1, 2))
+    slope = sp.simplify((var1 - var0) / (c1 - c0))
+    return sp.expand(var0 + slope * (sp.Symbol("c") - c0))
+
+
+def _corr_points(v) -> list:
+    """stat-correlation-9: the four points shown."""
+    ys = [v.k + v.a, v.k + v.b, v.k + v.c, v.k - v.a - v.b - v.c]
+    return [[v.m + dx, y] for dx, y in zip([-3, -1, 1, 3], ys, strict=True)]
+
+
+def _corr_matrix_from_cov(v):
+    """stat-correlation-10: D^-1 Sigma D^-1 with D the diagonal of standard deviations; numpy's corrcoef agrees."""
+    sigma = sp.Matrix([[v.a**2, v.c], [v.c, v.b**2]])
+    d_inv = sp.diag(*[1 / sp.sqrt(sigma[j, j]) for j in range(2)])
+    return (d_inv * sigma * d_inv).applyfunc(sp.simplify).tolist()
+
+
+def _reg_points(v) -> list:
+    """stat-regression-8: the three points shown."""
+    return [(v.x_0, v.y_1), (v.x_0 + v.h, v.y_2), (v.x_0 + 2 * v.h, v.y_3)]
+
+
+def _reg_intercept_gradient(v) -> sp.Expr:
+    """stat-regression-8: differentiate the squared loss with respect to the intercept."""
+    a, b = sp.symbols("a b")
+    loss = sum((yi - a - b * xi) ** 2 for xi, yi in _reg_points(v))
+    return sp.expand(sp.diff(loss, a))
+
+
+def _reg_line_from_moments(v) -> list:
+    """stat-regression-9: the normal equations divided by n, X^T X w / n = X^T y / n, written with the moments
+    (the mean of x^2 is Var(x) + x-bar^2, the mean of xy is Cov(x, y) + x-bar y-bar)."""
+    xbar, ybar, var_x, cov = v.m, v.w, v.u, v.k * v.u
+    gram = sp.Matrix([[1, xbar], [xbar, var_x + xbar**2]])
+    moment = sp.Matrix([ybar, cov + xbar * ybar])
+    return list(gram.solve(moment))
+
+
+def _reg_other_residuals(v) -> list:
+    """stat-regression-10: residuals orthogonal to both columns of X, solved for e_3, e_4; checked by fitting a
+    line to data built from them."""
+    e3, e4 = sp.symbols("e3 e4")
+    e = sp.Matrix([v.p, v.q, e3, e4])
+    X = sp.Matrix([[1, xi] for xi in (1, 2, 3, 4)])
+    (sol,) = sp.linsolve(list(X.T * e), [e3, e4])
+    ys = [5 - 2 * xi + ei for xi, ei in zip((1, 2, 3, 4), e.subs({e3: sol[0], e4: sol[1]}), strict=True)]
+    a, b = ols([1, 2, 3, 4], ys)
+    assert [yi - (a + b * xi) for xi, yi in zip((1, 2, 3, 4), ys, strict=True)][:2] == [v.p, v.q]
+    return list(sol)
+
+
+def _bv_shrunk_mse(v) -> sp.Expr:
+    """stat-bias-variance-8: E[(T - mu)^2] for T = (x_1 + ... + x_n)/(n + k), straight from the second moments
+    E[x_i x_j] = mu^2 (i != j) and mu^2 + sigma^2 (i = j), without the bias-variance split."""
+    mu = sp.Symbol("mu")
+    n, d = int(v.n), v.n + v.k
+    second = sum(mu**2 + (v.v if i == j else 0) for i in range(n) for j in range(n))  # E[(sum x_i)^2]
+    return sp.expand(second / d**2 - 2 * mu * (n * mu) / d + mu**2)
+
+
+def _bv_runs_mse(v) -> sp.Expr:
+    """stat-bias-variance-9: the average squared error of the four runs shown, from the truth t."""
+    runs = [v.t + v.b + v.p, v.t + v.b - v.q, v.t + v.b - v.p, v.t + v.b + v.q]
+    return sp.Rational(sum((y - v.t) ** 2 for y in runs), len(runs))
+
+
+def _ci_sample_size(v) -> sp.Expr:
+    """stat-confidence-intervals-9: solve z sigma / sqrt(n) = m for n (positive symbols), then the plain m."""
+    n, m = sp.symbols("n m", positive=True)
+    found = sp.solve(sp.Eq(v.z * v.s / sp.sqrt(n), m), n)
+    assert len(found) == 1
+    return found[0].subs(m, sp.Symbol("m"))
+
+
+def _ci_values_for_width(v) -> sp.Expr:
+    """stat-confidence-intervals-10: sigma from the width k u at n values (z = 1.96), then the n for width u."""
+    z, n2 = sp.Rational(196, 100), sp.Symbol("n2", positive=True)
+    sigma = v.k * v.u * sp.sqrt(v.n) / (2 * z)
+    return sp.solve(sp.Eq(2 * z * sigma / sp.sqrt(n2), v.u), n2)[0]
+
+
+def _ht_coin_z(v) -> sp.Expr:
+    """stat-hypothesis-tests-8: the z of h heads in n = 4 k^2 tosses under p_0 = 1/2, simplified by sympy."""
+    h, n, p0 = sp.Symbol("h"), 4 * v.k**2, sp.Rational(1, 2)
+    return sp.simplify((h / n - p0) / sp.sqrt(p0 * (1 - p0) / n))
+
+
+def _ht_false_share(v) -> sp.Expr:
+    """stat-hypothesis-tests-9: expected false rejections over expected rejections, test by test."""
+    alpha, power = sp.Rational(5, 100), sp.Rational(8, 10)
+    tests = [alpha] * int(20 * v.a) + [power] * int(5 * v.b)  # each test's chance of rejecting
+    return sum(tests[: int(20 * v.a)]) / sum(tests)
+
 COMPUTE = {
     # stat-descriptive
     "stat-descriptive-1": lambda v: mean_of(five_values(v)),
@@ -245,6 +401,10 @@ COMPUTE = {
     "stat-descriptive-5": sd_after_affine,
     "stat-descriptive-6": lambda: list(sp.Matrix([[1, 2], [3, 0], [5, 4]]).T * sp.ones(3, 1) / 3),
     "stat-descriptive-7": lambda v: sd_from_moments(v.m, v.m**2 + v.s**2),
+    "stat-descriptive-8": _desc_combined_mean,
+    "stat-descriptive-9": lambda v: _desc_variance_by_n(_desc_four_values(v)),
+    # the value shown is k + z s; scaled by the standard deviation, the square root of the variance shown
+    "stat-descriptive-10": lambda v: ((v.k + v.z * v.s) - v.k) / sp.sqrt(v.s**2),
     # stat-sampling-estimators
     "stat-sampling-estimators-2": lambda v: v.r * v.k / sp.sqrt(v.k**2),  # sigma = r k, n = k^2
     "stat-sampling-estimators-3": lambda: [sp.Rational(sum([3, 8, 5, 4]), 4), sample_var([3, 8, 5, 4])],
@@ -253,6 +413,9 @@ COMPUTE = {
     "stat-sampling-estimators-7": lambda: next(
         n for n in range(1, 1000) if 4 / sp.sqrt(n) <= sp.Rational(1, 2)
     ),
+    "stat-sampling-estimators-8": _samp_from_numpy_var,
+    "stat-sampling-estimators-9": lambda v: _samp_bootstrap_miss(int(v.n)),
+    "stat-sampling-estimators-10": _samp_accuracy_se,
     # stat-bias-variance
     "stat-bias-variance-1": biased_estimator_choice,
     "stat-bias-variance-2": lambda v: mean_of(estimates(v)) - v.t,
@@ -260,6 +423,10 @@ COMPUTE = {
     "stat-bias-variance-4": lower_mse_choice,
     "stat-bias-variance-5": lambda v: (v.m * v.n) / v.n,  # sigma^2 = m n
     "stat-bias-variance-7": lambda: sp.Rational(5 - 1, 5) * 10 - 10,
+    "stat-bias-variance-8": _bv_shrunk_mse,
+    "stat-bias-variance-9": _bv_runs_mse,
+    # sigma^2 = m n; the estimator dividing by n averages (n - 1)/n sigma^2
+    "stat-bias-variance-10": lambda v: sp.Rational(int(v.n) - 1, int(v.n)) * (v.m * v.n) - v.m * v.n,
     # stat-confidence-intervals
     "stat-confidence-intervals-1": lambda v: 2 * (v.r * v.k) / sp.sqrt(v.k**2),  # sigma = r k, n = k^2
     "stat-confidence-intervals-2": wider_choice,
@@ -271,6 +438,12 @@ COMPUTE = {
         sp.Eq(sp.Rational(196, 100) * sp.Symbol("sigma") / sp.sqrt(36), (sp.Rational(158, 10) - sp.Rational(122, 10)) / 2),
         sp.Symbol("sigma"),
     )[0],
+    # sigma = r k, n = k^2, z = 2
+    "stat-confidence-intervals-8": lambda v: [
+        v.m - 2 * v.r * v.k / sp.sqrt(v.k**2), v.m + 2 * v.r * v.k / sp.sqrt(v.k**2)
+    ],
+    "stat-confidence-intervals-9": _ci_sample_size,
+    "stat-confidence-intervals-10": _ci_values_for_width,
     # stat-hypothesis-tests
     "stat-hypothesis-tests-1": lambda: decision(0.03),
     # mu_0 = 10 h, x-bar = mu_0 + z r, sigma = r k, n = k^2
@@ -280,12 +453,21 @@ COMPUTE = {
     "stat-hypothesis-tests-6": lambda: 200 * sp.Rational(5, 100),
     "stat-hypothesis-tests-7": lambda: (sp.Rational(60, 100) - sp.Rational(1, 2))
     / sp.sqrt(sp.Rational(1, 4) / 100),
+    "stat-hypothesis-tests-8": _ht_coin_z,
+    "stat-hypothesis-tests-9": _ht_false_share,
+    # mu_0 = 10 h, sigma = r k, n = k^2: the x-bar where z = 2
+    "stat-hypothesis-tests-10": lambda v: sp.solve(
+        sp.Eq((sp.Symbol("xbar") - 10 * v.h) / (v.r * v.k / sp.sqrt(v.k**2)), 2), sp.Symbol("xbar")
+    )[0],
     # stat-correlation
     "stat-correlation-2": lambda: correlation([1, 2, 3, 4], [10 - 2 * v for v in [1, 2, 3, 4]]),
     "stat-correlation-4": lambda: correlation([1, 2, 3], [1, 3, 2]),
     "stat-correlation-5": lambda v: sp.Rational(v.d, v.a * v.b),
     "stat-correlation-6": correlation_after_transform,
     "stat-correlation-7": lambda: sample_covariance_matrix([[1, 2], [3, 6], [5, 4]]),
+    "stat-correlation-8": _corr_var_of_combination,
+    "stat-correlation-9": lambda v: sample_covariance_matrix(_corr_points(v))[0][1],
+    "stat-correlation-10": _corr_matrix_from_cov,
     # stat-regression
     "stat-regression-1": lambda v: v.a + v.b * (2 * v.h),  # x = 2 h
     "stat-regression-2": lambda: 9 - (2 + sp.Rational(1, 2) * 10),
@@ -293,12 +475,18 @@ COMPUTE = {
     "stat-regression-5": lambda: (DESIGN.T * DESIGN).tolist(),
     "stat-regression-6": lambda v: ols([1, 2, 3], regression_ys(v)),
     "stat-regression-7": lambda: slope_through_origin([1, 2, 3], [2, 3, 7]),
+    "stat-regression-8": _reg_intercept_gradient,
+    "stat-regression-9": _reg_line_from_moments,
+    "stat-regression-10": _reg_other_residuals,
 }
 
 # the numbers a template's question shows, in order (its data is what the computation above used)
 SHOWN = {
     "stat-descriptive-1": five_values,
+    "stat-descriptive-9": lambda v: [*_desc_four_values(v), 1, 2],  # then the 1 and 2 of 1/n and ^2 in the formula
     "stat-bias-variance-2": lambda v: [v.t, *estimates(v)],
+    # then the n - 1 = 3 of the question
+    "stat-correlation-9": lambda v: [n for point in _corr_points(v) for n in point] + [1, 3],
     "stat-regression-6": lambda v: [n for xi, yi in zip([1, 2, 3], regression_ys(v), strict=True) for n in (xi, yi)],
 }
 
