@@ -151,7 +151,217 @@ def is_linear_map(text: str) -> bool:
 
 # ---------------------------------------------------------------- independent computations
 
+
+def _la_span_k_in_span(a: Any, b: Any, r: Any, s: Any) -> sp.Expr:
+    """The k for which [r, s, k] is in the span of [1, 0, a] and [0, 1, b]: the three columns are dependent."""
+    (sol,) = sp.solve(M.hstack(vec(1, 0, a), vec(0, 1, b), vec(r, s, k)).det(), k)
+    assert M.hstack(vec(1, 0, a), vec(0, 1, b), vec(r, s, sol)).rank() == 2
+    return sol
+
+
+def _la_lm_image_of_combination(a: Any, b: Any, g: sp.Matrix, h: sp.Matrix) -> sp.Matrix:
+    """Build a matrix T with T u = g and T w = h for a random basis u, w; then apply it to a u - b w."""
+    rng = np.random.default_rng(int(a * 7 + b))
+    while True:
+        inputs = M(rng.integers(-3, 4, size=(2, 2)).tolist())
+        if inputs.det() != 0:
+            break
+    t_mat = M.hstack(g, h) * inputs.inv()
+    u, w = inputs[:, 0], inputs[:, 1]
+    return t_mat * (a * u - b * w)
+
+
+def _la_lm_matrix_of_formula(v: Any) -> sp.Matrix:
+    """The Jacobian of T(x, y) = (ax + by, cx, dx + fy): for a linear map, its matrix."""
+    x, y = sp.symbols("x y")
+    return M([v.a * x + v.b * y, v.c * x, v.d * x + v.f * y]).jacobian([x, y])
+
+
+def _la_mm_gram(a: Any, b: Any, c: Any) -> sp.Matrix:
+    """X^T X of the design matrix [1, x] by numpy, checked against the sums it must hold."""
+    x = np.array([[1, int(a)], [1, int(b)], [1, int(c)]], dtype=float)
+    g = x.T @ x
+    assert np.isclose(g[0, 0], len(x)) and np.isclose(g[1, 1], (x[:, 1] ** 2).sum())
+    return M(np.rint(g).astype(int).tolist())
+
+
+def _la_mm_first_then(first: sp.Matrix, then: sp.Matrix) -> sp.Matrix:
+    """The matrix of x -> then(first(x)), read off from the images of e1 and e2."""
+    cols = [then * (first * sp.eye(2)[:, j]) for j in range(2)]
+    return M.hstack(*cols)
+
+
+def _la_det_parallelogram_area(u: sp.Matrix, w: sp.Matrix) -> sp.Expr:
+    """Area of the parallelogram 0, u, u + w, w by the shoelace formula (no determinant)."""
+    pts = [(0, 0), (u[0], u[1]), (u[0] + w[0], u[1] + w[1]), (w[0], w[1])]
+    twice = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+    return abs(sp.Rational(twice, 2))
+
+
+def _la_det_scaled(n: int, k: Any, det_a: Any) -> sp.Expr:
+    """det(kA) for an n by n A with det(A) = det_a, built as a random unimodular matrix times diag(det_a, 1, ...)."""
+    rng = np.random.default_rng(n * 100 + int(k) * 10 + int(det_a))
+    lower = M(n, n, lambda i, j: int(rng.integers(-2, 3)) if i > j else int(i == j))
+    upper = M(n, n, lambda i, j: int(rng.integers(-2, 3)) if i < j else int(i == j))
+    a = lower * sp.diag(det_a, *([1] * (n - 1))) * upper
+    assert a.det() == det_a
+    return (k * a).det()
+
+
+def _la_vec_squared_distance(a: Any, b: Any, c: Any) -> sp.Expr:
+    """The squared distance from [x, cx] to [a, b] as a polynomial in x (numpy's dot as a second check)."""
+    x = sp.Symbol("x")
+    diff = vec(x, c * x) - vec(a, b)
+    poly = sp.expand((diff.T * diff)[0])
+    for x0 in (-2, 0, 3):
+        d0 = np.array([x0 - a, c * x0 - b], dtype=float)
+        assert np.isclose(float(poly.subs(x, x0)), d0 @ d0)
+    return poly
+
+
 A_eig = M([[4, 1], [2, 3]])
+
+
+def _eigen_gd_step_eigenvalues(p: Any, q: Any, m: Any) -> set:
+    rot = M([[3, -4], [4, 3]]) / 5  # an orthogonal matrix: A = rot diag(p, q) rot^T is symmetric
+    a = rot * sp.diag(p, q) * rot.T
+    return set((sp.eye(2) - a / m).eigenvals())
+
+
+def _eigen_vector_second_one(a: sp.Matrix, lam: Any) -> sp.Matrix:
+    (n,) = (a - lam * sp.eye(2)).nullspace()
+    v = n / n[1]
+    assert a * v == lam * v
+    return v
+
+
+def _diag_power_first_entry(p: Any, q: Any, x: sp.Matrix) -> sp.Expr:
+    """The first entry of A^k x as a formula in k, checked against the matrix powers for k = 0..6."""
+    e1, e2 = vec(1, 1), vec(1, -1)
+    a = M.hstack(p * e1, q * e2) * M.hstack(e1, e2).inv()  # A sends each eigenvector to its multiple
+    c1, c2 = sp.symbols("c1 c2")
+    coords = sp.solve(list(c1 * e1 + c2 * e2 - x), [c1, c2])
+    formula = coords[c1] * p**k + coords[c2] * q**k
+    for n in range(7):
+        assert formula.subs(k, n) == (a**n * x)[0]
+    return formula
+
+
+def _diag_symmetric_from_eigen(p: Any, q: Any) -> sp.Matrix:
+    s11, s12, s22 = sp.symbols("s11 s12 s22")
+    s = M([[s11, s12], [s12, s22]])
+    eqs = list(s * vec(1, 1) - p * vec(1, 1)) + list(s * vec(1, -1) - q * vec(1, -1))
+    return s.subs(sp.solve(eqs, [s11, s12, s22]))
+
+
+def _diag_markov_limit(m: sp.Matrix) -> sp.Matrix:
+    (n,) = (m - sp.eye(2)).nullspace()
+    limit = n / sum(n)
+    far = np.linalg.matrix_power(np.array(m, dtype=float), 200) @ np.array([1.0, 0.0])
+    assert np.allclose(far, np.array(limit, dtype=float).ravel())
+    return limit
+
+
+def _svd_ridge_condition(p: Any, q: Any) -> sp.Expr:
+    """X = diag(p, q) R for a rotation R has singular values p and q; t > 0 orders the eigenvalues."""
+    x = sp.diag(p, q) * M([[3, -4], [4, 3]]) / 5
+    tp = sp.Symbol("tp", positive=True)
+    evs = list((x.T * x + tp * sp.eye(2)).eigenvals())
+    big = max(evs, key=lambda ev: ev.subs(tp, 1))
+    small = min(evs, key=lambda ev: ev.subs(tp, 1))
+    return sp.simplify(big / small).subs(tp, t)
+
+
+def _svd_rank1_squared_error(sigmas: list[Any]) -> sp.Rational:
+    """A 5 by 3 matrix with these singular values, its truncated SVD, and the squared entries of the rest."""
+    rng = np.random.default_rng(4)
+    u, _ = np.linalg.qr(rng.normal(size=(5, 3)))
+    w, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    a = u @ np.diag([float(s) for s in sigmas]) @ w.T
+    uu, ss, vt = np.linalg.svd(a)
+    a1 = ss[0] * np.outer(uu[:, 0], vt[0])
+    return frac(np.sum((a - a1) ** 2))
+
+
+def _pca_score(x: sp.Matrix, mean: sp.Matrix, u: sp.Matrix) -> sp.Rational:
+    assert u.norm() == 1
+    centred = np.array(x - mean, dtype=float).ravel()
+    return frac(np.dot(centred, np.array(u, dtype=float).ravel()))
+
+
+def _pca_projected_variance(c: sp.Matrix) -> sp.Expr:
+    """w^T C w for w = [1, s], checked against the sample variance of z = x1 + s x2 on data with covariance C."""
+    s = sp.Symbol("s")
+    w = vec(1, s)
+    formula = sp.expand((w.T * c * w)[0])
+    rng = np.random.default_rng(5)
+    raw = rng.normal(size=(10, 2))
+    raw -= raw.mean(axis=0)
+    white = raw @ np.linalg.inv(np.linalg.cholesky(np.cov(raw, rowvar=False))).T  # sample covariance I
+    x = white @ np.linalg.cholesky(np.array(c, dtype=float)).T  # sample covariance C
+    for sv in (-2.0, -0.5, 1.0, 3.0):
+        z = x[:, 0] + sv * x[:, 1]
+        assert np.isclose(z.var(ddof=1), float(formula.subs(s, sv)))
+    return formula
+
+
+def _pca_first_share(c: sp.Matrix) -> sp.Rational:
+    ev = np.linalg.eigvalsh(np.array(c, dtype=float))
+    assert ev.min() > 0  # a covariance matrix
+    return frac(ev.max() / ev.sum())
+
+
+def _rn_rank_two_k(a: sp.Matrix) -> sp.Expr:
+    """The one k for which every 3 by 3 minor of the 3 by 4 matrix ``a`` vanishes (rank below 3)."""
+    minors = [a.extract([0, 1, 2], list(cols)).det() for cols in ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3))]
+    sols = set.intersection(*[set(sp.solve(mi, k)) if mi.has(k) else set() for mi in minors if mi != 0])
+    assert len(sols) == 1 and a.subs(k, next(iter(sols))).rank() == 2
+    return next(iter(sols))
+
+
+def _rn_x_on_solution_line(a: sp.Matrix, b: sp.Matrix) -> sp.Expr:
+    x, y, z = sp.symbols("x y z")
+    (sol,) = sp.linsolve((a, b), x, y, z)
+    return sol[0].subs(z, t)
+
+
+def _dp_closest_multiple(b: sp.Matrix, a: sp.Matrix) -> sp.Matrix:
+    """The point c a of the line through a closest to b, by minimising the squared distance over c."""
+    c = sp.Symbol("c")
+    (best,) = sp.solve(sp.diff((b - c * a).dot(b - c * a), c), c)
+    return best * a
+
+
+def _dp_cosine(u: sp.Matrix, v: sp.Matrix) -> sp.Expr:
+    """Cosine similarity, exact, checked against numpy's floating-point value."""
+    exact = u.dot(v) / (u.norm() * v.norm())
+    nu, nv = np.array(u, dtype=float).ravel(), np.array(v, dtype=float).ravel()
+    assert np.isclose(float(exact), nu @ nv / (np.linalg.norm(nu) * np.linalg.norm(nv)))
+    return exact
+
+
+def _or_slope_through_origin(points: list[tuple[Any, Any]]) -> sp.Expr:
+    """The slope w minimising the sum of squared errors of y = wx (set the derivative to 0)."""
+    w = sp.Symbol("w")
+    (best,) = sp.solve(sp.diff(sum((y - w * x) ** 2 for x, y in points), w), w)
+    return best
+
+
+def _or_polyfit_line(xs: list[int], ys: list[Any]) -> sp.Matrix:
+    m, c = np.polyfit(np.array(xs, dtype=float), np.array([float(y) for y in ys]), 1)
+    return vec(frac(c), frac(m))
+
+
+def _si_x_of_t(a: Any, b: Any, c: Any, d: Any, r: Any) -> sp.Expr:
+    x, y = sp.symbols("x y")
+    return sp.solve([a * x + b * y - t, c * x + d * y - r], [x, y], dict=True)[0][x]
+
+
+def _si_lu_matrix(v: Any) -> sp.Matrix:
+    low = M([[1, 0, 0], [v.p, 1, 0], [v.q, v.h, 1]])
+    up = M([[1, 1, 1], [0, 1, v.c], [0, 0, v.g]])
+    return low * up
+
 
 # A fixed prompt's entry takes no argument; a template's takes the instance's parameters (``d`` where a
 # parameter is itself called v).
@@ -164,6 +374,10 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-vectors-5": lambda: unit(vec(5, 12)),
     "la-vectors-6": lambda: sp.atan2(1, -1) * 180 / sp.pi,
     "la-vectors-7": lambda: set(sp.solve(sp.Eq(vec(t, t, 1).dot(vec(t, t, 1)), 3**2), t)),
+    "la-vectors-8": lambda v: (vec(v.a, v.b) - vec(v.a - v.p, v.b - v.q)).norm(),
+    # the direction of [g, h], rebuilt from m, n and the signs, rescaled to length L
+    "la-vectors-9": lambda v: v.L * unit(vec(v.f * (v.n**2 - v.m**2), v.u * 2 * v.m * v.n)),
+    "la-vectors-10": lambda v: _la_vec_squared_distance(v.a, v.b, v.c),
     # la-span
     "la-span-1": lambda: 2 * vec(1, 0, 3) - vec(0, 1, 1),
     "la-span-2": lambda: choose(
@@ -178,6 +392,9 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     ),
     "la-span-6": lambda: M([[1, 1], [1, -1]]).solve(vec(5, 1)),
     "la-span-7": lambda: M([[1, 2, 3], [2, 4, 6], [0, 1, 1]]).T.rank(),
+    "la-span-8": lambda d: d.p * d.u + d.q * d.w,
+    "la-span-9": lambda v: _la_span_k_in_span(v.a, v.b, v.r, v.s),
+    "la-span-10": lambda v: M.hstack(vec(1, v.p), vec(v.m, v.p * v.m + 1)).solve(vec(*sp.symbols("x y")))[0],
     # la-linear-maps
     "la-linear-maps-1": lambda d: M([[d.a, d.b], [d.c, d.d]]) * d.v,
     "la-linear-maps-2": lambda: M.hstack(vec(3, 1), vec(-1, 2)),
@@ -187,6 +404,13 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-linear-maps-6": lambda: M([[1, 0], [2, 1], [0, -1]]) * vec(3, -2),
     # T * [[1, 1], [1, -1]] (inputs as columns) = [[3, 1], [1, 5]] (images as columns)
     "la-linear-maps-7": lambda: M([[3, 1], [1, 5]]) * M([[1, 1], [1, -1]]).inv(),
+    # only the images of u and w are known: any independent u, w (here random ones) give the same answer
+    "la-linear-maps-8": lambda v: _la_lm_image_of_combination(v.a, v.b, v.g, v.h),
+    "la-linear-maps-9": lambda v: _la_lm_matrix_of_formula(v),
+    # images (as columns) times the inverse of the inputs (as columns), applied to [x, y]
+    "la-linear-maps-10": lambda v: sp.expand(
+        (M([[v.m + v.n, v.m - v.n], [v.g + v.h, v.g - v.h]]) * M([[1, 1], [1, -1]]).inv() * vec(*sp.symbols("x y")))[0]
+    ),
     # la-matmul
     "la-matmul-1": lambda v: M([[v.a, v.b], [v.c, v.d]]) * M([[0, 1], [1, 0]]),
     "la-matmul-2": lambda: choose(
@@ -198,6 +422,12 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-matmul-5": lambda: _transpose_rule(),
     "la-matmul-6": lambda: M([[1, 1], [0, 1]]) ** 5,
     "la-matmul-7": lambda: (lambda a, b: a * b - b * a)(M([[1, 2], [3, 4]]), M([[2, 0], [1, 1]])),
+    "la-matmul-8": lambda v: _la_mm_gram(v.a, v.b, v.c),
+    # D S: the shear applied first stands on the right (checked on a vector as a composition of maps)
+    "la-matmul-9": lambda v: _la_mm_first_then(M([[1, v.k], [0, 1]]), sp.diag(v.p, v.q)),
+    "la-matmul-10": lambda v: sp.expand(
+        (lambda u: (u.T * M([[v.a, v.b], [v.c, v.d]]) * u)[0])(vec(*sp.symbols("x y")))
+    ),
     # la-determinants
     "la-determinants-1": lambda v: M([[v.a, v.b], [v.c, v.d]]).det(),
     "la-determinants-2": lambda: choose(
@@ -210,6 +440,11 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-determinants-5": lambda v: _det_product(2, v.p, v.q),
     "la-determinants-6": lambda: _det_2abt(),
     "la-determinants-7": lambda: set(sp.solve(M([[k, 2], [3, k - 1]]).det(), k)),
+    "la-determinants-8": lambda v: _la_det_parallelogram_area(vec(v.a, v.b), vec(v.c, v.d)),
+    "la-determinants-9": lambda v: _la_det_scaled(int(v.n), v.k, v.p),
+    "la-determinants-10": lambda v: sp.expand(
+        M([[*sp.symbols("x y z")], [v.a, v.b, 0], [v.p, v.q, v.r]]).det(method="berkowitz")
+    ),
     # la-systems-inverses
     "la-systems-inverses-1": lambda: sp.linear_eq_to_matrix(
         [2 * sp.Symbol("x") + 3 * sp.Symbol("y") - 5, sp.Symbol("x") - sp.Symbol("y")],
@@ -224,6 +459,11 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-systems-inverses-5": lambda: _singular_solution_counts(),
     "la-systems-inverses-6": lambda: M([[1, 1, 1], [0, 2, 5], [2, 5, -1]]).LUsolve(vec(6, -4, 27)),
     "la-systems-inverses-7": lambda: (M([[1, 2], [0, 1]]).inv() * M([[1, 0], [3, 1]]).inv()).inv(),
+    "la-systems-inverses-8": lambda v: M([[v.a, v.b], [v.c, v.d]]).inv(),
+    # solve the system with t left as a symbol, by sympy's solver (not through the 2 by 2 inverse formula)
+    "la-systems-inverses-9": lambda v: _si_x_of_t(v.a, v.b, v.c, v.d, v.r),
+    # A = LU: the question's coefficients; its right-hand side (checked in QUESTION_SHOWS) is A [r, s, w]
+    "la-systems-inverses-10": lambda v: _si_lu_matrix(v).LUsolve(_si_lu_matrix(v) * vec(v.r, v.s, v.w)),
     # la-rank-nullspace
     "la-rank-nullspace-1": lambda: M([[1, 2], [2, 4]]).rank(),
     "la-rank-nullspace-2": lambda: _nullity_3x5_rank3(),
@@ -232,6 +472,14 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-rank-nullspace-5": lambda: _column_space_choice(),
     "la-rank-nullspace-6": lambda: null_with_first(M([[1, 1, 1], [1, 2, 3]]), 1),
     "la-rank-nullspace-7": lambda: _rank_drop_k(),
+    "la-rank-nullspace-8": lambda v: _rn_rank_two_k(
+        M([[1, v.a, 0, v.b], [0, 1, 1, v.c], [v.n, v.n * v.a + v.m, v.m, k]])
+    ),
+    "la-rank-nullspace-9": lambda v: _rn_x_on_solution_line(M([[1, 1, v.c], [0, 1, v.b]]), vec(v.r + v.q, v.q)),
+    # b = [p, q, k] is in the column space when [A | b] (3 by 3) is singular
+    "la-rank-nullspace-10": lambda v: sp.solve(
+        M.hstack(M([[1, 0], [v.m, 1], [v.a, v.c]]), vec(v.p, v.q, k)).det(), k
+    )[0],
     # la-dot-projections
     "la-dot-projections-1": lambda v: vec(v.a, -v.b, v.c).dot(vec(v.p, v.q, v.r)),
     "la-dot-projections-2": lambda v: sp.solve(vec(v.a, k).dot(vec(v.u * v.c, -v.c)), k)[0],
@@ -242,6 +490,9 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-dot-projections-7": lambda: (
         vec(1, 2, 0, 2).dot(vec(2, 0, 1, 2)) / (vec(1, 2, 0, 2).norm() * vec(2, 0, 1, 2).norm())
     ),
+    "la-dot-projections-8": lambda v: _dp_closest_multiple(vec(v.r, v.s), vec(v.p, v.q)),
+    "la-dot-projections-9": lambda v: sp.expand((vec(v.a, v.b) + t * vec(v.c, v.d)).dot(vec(v.a, v.b) + t * vec(v.c, v.d))),
+    "la-dot-projections-10": lambda v: _dp_cosine(vec(v.a, v.b, v.c), vec(v.p, v.q, v.r)),
     # la-orthogonality
     "la-orthogonality-1": lambda: choose(
         options("la-orthogonality-1"), lambda o: (lambda u, v: u.dot(v) == 0)(*vector_pair(o))
@@ -251,6 +502,9 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-orthogonality-4": lambda: sp.GramSchmidt([vec(1, 1, 0), vec(1, 0, 1)])[1],
     "la-orthogonality-5": lambda: (lambda c: c / c[0])(vec(1, 0, 1).cross(vec(0, 1, 1))),
     "la-orthogonality-6": lambda: _least_squares_line(),
+    "la-orthogonality-8": lambda v: sp.GramSchmidt([vec(1, v.m, v.n), vec(v.u, v.v, v.w)])[1],
+    "la-orthogonality-9": lambda v: _or_slope_through_origin([(1, v.p), (2, v.q), (v.c, t)]),
+    "la-orthogonality-10": lambda v: _or_polyfit_line([0, 1, 2], [v.p, v.q, v.r]),
     # la-eigen
     "la-eigen-1": lambda v: eigvals(M([[v.p, v.b], [0, v.q]])),
     "la-eigen-2": lambda: eigval_of(A_eig, vec(1, 1)),
@@ -262,6 +516,12 @@ COMPUTE: dict[str, Callable[..., Any]] = {
         options("la-eigen-7"),
         lambda o: all(not ev.is_real for ev in parse_matrix_text(maths(o)).eigenvals()),
     ),
+    "la-eigen-8": lambda v: sp.expand(sp.Matrix([[v.a, v.b], [v.c, v.d]]).charpoly(t).as_expr()),
+    # gradient descent x -> x - eta*A*x with A symmetric: any A with these eigenvalues, e.g. a rotated diagonal
+    "la-eigen-9": lambda v: _eigen_gd_step_eigenvalues(v.p, v.q, v.m),
+    "la-eigen-10": lambda v: _eigen_vector_second_one(
+        M([[v.p + v.u, v.u * v.r], [v.w, v.p + v.w * v.r]]), v.p
+    ),
     # la-diagonalisation
     "la-diagonalisation-1": lambda: sp.diag(2, -1) ** 3,
     "la-diagonalisation-2": lambda: _columns_of_p_choice(),
@@ -272,6 +532,10 @@ COMPUTE: dict[str, Callable[..., Any]] = {
         options("la-diagonalisation-6"), lambda o: not parse_matrix_text(maths(o)).is_diagonalizable()
     ),
     "la-diagonalisation-7": lambda: unit(eigvec_for(M([[2, 1], [1, 2]]), 3)),
+    "la-diagonalisation-8": lambda v: _diag_power_first_entry(v.p, v.q, vec(v.a + v.b, v.a - v.b)),
+    "la-diagonalisation-9": lambda v: _diag_symmetric_from_eigen(v.m + v.h, v.m - v.h),
+    # the question's M, its entries 0.(10 - a) and so on as tenths
+    "la-diagonalisation-10": lambda v: _diag_markov_limit(M([[10 - v.a, v.b], [v.a, 10 - v.b]]) / 10),
     # la-svd
     "la-svd-1": lambda: singular_values(M([[3, 0], [0, -5]])),
     "la-svd-2": lambda: int(np.linalg.matrix_rank(np.diag([7.0, 2.0, 0.0]))),
@@ -280,6 +544,9 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-svd-5": lambda: _svd_squares_choice(),
     "la-svd-6": lambda: _rank1_approx(M([[3, 1], [1, 3]])),
     "la-svd-7": lambda: _energy_fraction(M([[3, 1], [1, 3]])),
+    "la-svd-8": lambda v: _svd_ridge_condition(v.p, v.q),
+    "la-svd-9": lambda v: np.zeros((100 * int(v.a), int(v.r))).size + np.zeros((int(v.r), 100 * int(v.b))).size,
+    "la-svd-10": lambda v: _svd_rank1_squared_error([v.a, v.b, v.c]),
     # la-pca
     "la-pca-1": lambda: (lambda v: v - sp.ones(3, 1) * (sum(v) / 3))(vec(2, 4, 9)),
     "la-pca-2": lambda: R(6, 6 + 3 + 1),
@@ -287,6 +554,10 @@ COMPUTE: dict[str, Callable[..., Any]] = {
     "la-pca-4": lambda: (lambda x: x.T * x / (x.rows - 1))(M([[1, 2], [-1, 0], [0, -2]])),
     "la-pca-5": lambda: _first_pc(M([[5, 2], [2, 2]])),
     "la-pca-6": lambda: _pca_variance_from_svd(),
+    "la-pca-8": lambda v: _pca_score(vec(v.a + v.c, v.b + v.d), vec(v.a, v.b), vec(R(3, 5), R(4, 5))),
+    # the variance of z = w . x for centred data is w^T C w, expanded as a polynomial in s
+    "la-pca-9": lambda v: _pca_projected_variance(M([[v.a, v.b], [v.b, v.d]])),
+    "la-pca-10": lambda v: _pca_first_share(M([[v.m, v.h], [v.h, v.m]])),
 }
 
 
@@ -632,6 +903,24 @@ def test_question_shows_the_derived_numbers(pid: str) -> None:
     assert is_template(PROMPTS[pid]), pid
     for v, prompt in instances(PROMPTS[pid]):
         assert QUESTION_SHOWS[pid](v) in prompt["question"], (pid, vars(v), prompt["question"])
+
+
+@pytest.mark.parametrize("pid", ["la-systems-inverses-9", "la-systems-inverses-10"])
+def test_si_question_systems_have_the_answer_as_solution(pid: str) -> None:
+    """The equations the learner reads, parsed back from the question text and solved by sympy."""
+    x, y, z = sp.symbols("x y z")
+    for _, prompt in instances(PROMPTS[pid]):
+        eqs = []
+        for f in re.findall(r"\$([^$]*=[^$]*)\$", prompt["question"]):
+            lhs, rhs = (parse_expr(side.replace("−", "-"), transformations=IMPLICIT) for side in f.split("="))
+            eqs.append(lhs - rhs)
+        unknowns = [x, y, z][: len(eqs)]
+        (sol,) = sp.solve(eqs, unknowns, dict=True)
+        ans = prompt["answer"]
+        if ans["kind"] == "vector":
+            assert vec(*[sol[u] for u in unknowns]) == parse("vector", ans["value"]), (pid, prompt["question"])
+        else:
+            assert sp.simplify(sol[x] - parse("expression", ans["value"])) == 0, (pid, prompt["question"])
 
 
 def test_templates_draw_different_numbers() -> None:
