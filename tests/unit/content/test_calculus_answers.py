@@ -215,6 +215,97 @@ def _neuron_weight_grad(v):
     return sp.diff((w * x + b - y) ** 2, w).subs({w: v.w, b: v.b, x: v.x, y: target})
 
 
+def _limits_forward_difference(f, point, step):
+    # The forward difference quotient (f(point + step) - f(point)) / step, evaluated exactly.
+    return (f.subs(x, point + step) - f.subs(x, point)) / step
+
+
+def _integrals_antiderivative_through(v):
+    # Integrate f, then fix the constant from F(1) = k; k is the value the question shows.
+    f = 3 * v.a * x**2 + 2 * v.b * x + v.c
+    k = v.a + v.b + v.c + v.m
+    const = sp.Symbol("C")
+    F = sp.integrate(f, x) + const
+    return F.subs(const, sp.solve(F.subs(x, 1) - k, const)[0])
+
+
+def _taylor_gd_estimate(v):
+    # A loss with the given value and slope at p (any curvature: the tangent line ignores it), one gradient
+    # step, and the tangent line at p evaluated at the new weight.
+    loss = v.m + v.g * (w - v.p) + 7 * (w - v.p) ** 2
+    w1 = v.p - v.r * sp.diff(loss, w).subs(w, v.p)
+    tangent = sp.series(loss, w, v.p, 2).removeO()
+    return tangent.subs(w, w1)
+
+
+def _taylor_newton_point(v):
+    # Build the degree-2 Taylor polynomial from L'(p) = g, L''(p) = c and minimise it.
+    quad = v.g * (w - v.p) + v.c / 2 * (w - v.p) ** 2
+    (crit,) = sp.solve(sp.diff(quad, w), w)
+    assert sp.diff(quad, w, 2) > 0
+    return crit
+
+
+def _partials_normal_fit_mu(v):
+    # L(mu, sigma) = ln sigma + (k - mu)^2 / (2 sigma^2), differentiated in mu at the drawn point
+    mu, sg = sp.symbols("mu sigma", positive=True)
+    loss = sp.log(sg) + (v.k - mu) ** 2 / (2 * sg**2)
+    return sp.diff(loss, mu).subs({mu: v.m, sg: v.s})
+
+
+def _gradients_directional_rate(v):
+    # the rate of change along [m, n] measured numerically-free: d/ds f(point + s * direction / |direction|) at s = 0
+    s = sp.Symbol("s")
+    d = sp.Matrix([v.m, v.n])
+    along = sp.Matrix([v.p, v.q]) + s * d / d.norm()
+    return sp.diff((x**2 + v.k * y**2).subs({x: along[0], y: along[1]}), s).subs(s, 0)
+
+
+def _gradients_directional_formula(v):
+    # D_u f(x, y) = d/ds f(x + s u1, y + s u2) at s = 0
+    s = sp.Symbol("s")
+    f = v.a * x**2 * y + v.b * y
+    return sp.expand(
+        sp.diff(f.subs({x: x + s * v.m / 5, y: y + s * v.n / 5}, simultaneous=True), s).subs(s, 0)
+    )
+
+
+def _jh_composed_jacobian(v):
+    # linear g and f with the given Jacobians; the composition's Jacobian is computed directly
+    g = sp.Matrix([[v.a, 0], [v.b, v.c]]) * sp.Matrix([x, y])
+    return (sp.Matrix([[v.d, v.k], [0, v.m]]) * g).jacobian([x, y])
+
+
+def _opt_local_minimum(v):
+    # solve f'(x) = 0 and keep the critical point where f'' > 0
+    f = 2 * x**3 - 3 * (v.r + v.s) * x**2 + 6 * v.r * v.s * x
+    (best,) = [p for p in sp.solve(sp.diff(f, x), x) if sp.diff(f, x, 2).subs(x, p) > 0]
+    return best
+
+
+def _backprop_two_input_grad(v):
+    # the cost of the neuron with symbolic weights, differentiated in each parameter at the drawn values
+    w1, w2, bias = sp.symbols("w1 w2 bias")
+    target = v.m * v.p + v.n * v.q + v.c - v.d  # the target shown in the question
+    cost = (w1 * v.p + w2 * v.q + bias - target) ** 2
+    return [sp.diff(cost, s).subs({w1: v.m, w2: v.n, bias: v.c}) for s in (w1, w2, bias)]
+
+
+def _backprop_cross_entropy_in_a(v):
+    # dC/dw for the cross-entropy of sigma(k w + b), rewritten in a = sigma(z) through z = logit(a)
+    zz = v.k * w + b
+    cost = -y * sp.log(sigmoid(zz)) - (1 - y) * sp.log(1 - sigmoid(zz))
+    in_z = sp.simplify(sp.diff(cost, w).subs(b, z - v.k * w))
+    return sp.simplify(in_z.subs(z, sp.log(a / (1 - a))))
+
+
+def _backprop_two_paths(v):
+    # differentiate the whole network in its input at the drawn x (the target as the question shows it)
+    target = (v.m * v.a + v.n * v.c) * v.g - v.d
+    cost = (v.m * (v.a * x) + v.n * (v.c * x) - target) ** 2
+    return sp.diff(cost, x).subs(x, v.g)
+
+
 L2 = (w + b - 1) ** 2 + (2 * w + b - 3) ** 2
 
 # A fixed prompt's computation takes no argument; a template's takes the instance's parameters v.
@@ -225,6 +316,11 @@ COMPUTE: dict[str, Callable[..., object]] = {
     "calc-limits-derivatives-4": lambda: sp.simplify(((x + h) ** 2 + 3 * (x + h) - (x**2 + 3 * x)) / h),
     "calc-limits-derivatives-5": lambda: (x**2).subs(x, 3) + sp.limit(((3 + h) ** 2 - 9) / h, h, 0) * (x - 3),
     "calc-limits-derivatives-6": lambda: _difference_quotient_at(sp.Rational(1, 1000)),
+    "calc-limits-derivatives-8": lambda v: sp.cancel(
+        ((v.a * x**2 + v.b * x).subs(x, x + h) - (v.a * x**2 + v.b * x)) / h
+    ),
+    "calc-limits-derivatives-9": lambda v: sp.limit(((v.p + h) ** 3 - v.p**3) / h, h, 0),
+    "calc-limits-derivatives-10": lambda v: _limits_forward_difference(x**2, v.p, 1 / v.k),
     # differentiation rules
     "calc-diff-rules-1": lambda v: sp.diff(x**v.n, x),
     "calc-diff-rules-2": _own_derivative_choice,
@@ -233,6 +329,11 @@ COMPUTE: dict[str, Callable[..., object]] = {
     "calc-diff-rules-5": lambda: sp.diff(x**2 * sp.exp(x), x),
     "calc-diff-rules-6": lambda v: sp.diff(sp.sqrt(x), x).subs(x, v.k**2),
     "calc-diff-rules-7": lambda: sp.diff(x**2 * sp.sin(x), x),
+    "calc-diff-rules-8": lambda v: sp.diff((x + v.b) / (x + v.a), x),
+    "calc-diff-rules-9": lambda v: sp.diff((v.a * x + v.b) * sp.exp(x), x).subs(x, 0),
+    "calc-diff-rules-10": lambda v: [
+        sp.diff(v.a * sp.sin(x) + v.b * sp.cos(x), x).subs(x, pt) for pt in (0, sp.pi / 2)
+    ],
     # chain rule
     "calc-chain-rule-1": lambda v: sp.diff((v.a * x + v.b) ** v.n, x),
     "calc-chain-rule-2": lambda: sp.diff(sp.sin(x**2), x),
@@ -241,6 +342,11 @@ COMPUTE: dict[str, Callable[..., object]] = {
     "calc-chain-rule-5": _chain_rule_5,
     "calc-chain-rule-6": lambda: sp.diff(sigmoid(x), x),
     "calc-chain-rule-7": lambda: sp.idiff(x**2 + y**2 - 25, y, x).subs({x: 3, y: 4}),
+    "calc-chain-rule-8": lambda v: sp.diff(sp.log(v.a * x**2 + v.c), x),
+    "calc-chain-rule-9": lambda v: sp.diff((v.a * w - (v.a * v.c - v.d)) ** 2, w).subs(w, v.c),
+    "calc-chain-rule-10": lambda v: sp.idiff(
+        v.a * x**2 + v.b * y**2 - (v.a * v.p**2 + v.b * v.q**2), y, x
+    ).subs({x: v.p, y: v.q}),
     # integrals
     "calc-integrals-1": lambda v: sp.integrate(3 * x**2, (x, v.a, v.b)),
     "calc-integrals-2": lambda: (lambda F: F - F.subs(x, 0))(sp.integrate(4 * x**3 + 2 * x, x)),
@@ -249,6 +355,9 @@ COMPUTE: dict[str, Callable[..., object]] = {
     "calc-integrals-5": lambda: sp.integrate(1 / x, (x, 1, sp.E)),
     "calc-integrals-6": lambda: sp.diff(sp.Integral(sp.cos(t**2), (t, 0, x)), x).doit(),
     "calc-integrals-7": lambda: sp.solve(sp.integrate(c * x, (x, 0, 2)) - 1, c)[0],
+    "calc-integrals-8": _integrals_antiderivative_through,
+    "calc-integrals-9": lambda v: sp.integrate(x * (v.n + 1) * x**v.n / v.L ** (v.n + 1), (x, 0, v.L)),
+    "calc-integrals-10": lambda v: sp.integrate(v.a / x, (x, 1, v.k)),
     # Taylor
     "calc-taylor-1": lambda: sp.diff(x**4, x, 2),
     "calc-taylor-2": _concavity_choice,
@@ -259,6 +368,9 @@ COMPUTE: dict[str, Callable[..., object]] = {
     ),
     "calc-taylor-6": lambda: sp.series(sp.log(1 + x), x, 0, 4).removeO(),
     "calc-taylor-7": lambda: sp.series(sp.sin(x), x, 0, 6).removeO().coeff(x, 3),
+    "calc-taylor-8": lambda v: sp.series(sp.exp(v.a * x), x, 0, 3).removeO(),
+    "calc-taylor-9": _taylor_gd_estimate,
+    "calc-taylor-10": _taylor_newton_point,
     # partial derivatives
     "calc-partials-1": lambda: sp.diff(x**2 * y + 3 * y, x),
     "calc-partials-2": lambda: sp.diff(x**2 * y + 3 * y, y),
@@ -267,6 +379,9 @@ COMPUTE: dict[str, Callable[..., object]] = {
     "calc-partials-5": lambda: sp.diff(x**2 * y**3, y, x),
     "calc-partials-6": lambda: sp.diff(((w * 2 + b) - 5) ** 2, w),
     "calc-partials-7": lambda: sp.diff(sp.log(x**2 + y**2), x).subs({x: 1, y: 2}),
+    "calc-partials-8": lambda v: sp.diff(v.a * x**2 * y**3 + v.b * x * y + v.c * x, y),
+    "calc-partials-9": lambda v: sp.diff(v.a * x**3 * y**2 + v.b * y**2, x, y).subs({x: v.p, y: v.q}),
+    "calc-partials-10": _partials_normal_fit_mu,
     # gradients
     "calc-gradients-1": lambda: _grad_at(x**2 * y + y**3, {x: 1, y: 2}),
     "calc-gradients-2": _steepest_direction_choice,
@@ -276,6 +391,9 @@ COMPUTE: dict[str, Callable[..., object]] = {
     ),
     "calc-gradients-5": lambda: list(-sp.Matrix(_grad_at(x**2 + y**2, {x: 3, y: 4})).normalized()),
     "calc-gradients-6": lambda: [sp.diff(L2, v).subs({w: 0, b: 0}) for v in (w, b)],
+    "calc-gradients-8": lambda v: _grad_at(v.a * x**2 + v.b * x * y + v.c * y**2, {x: v.p, y: v.q}),
+    "calc-gradients-9": _gradients_directional_rate,
+    "calc-gradients-10": _gradients_directional_formula,
     # Jacobians and Hessians
     "calc-jacobian-hessian-1": lambda v: sp.Matrix([v.a * x + v.b * y, v.c * x + v.d * y]).jacobian([x, y]),
     "calc-jacobian-hessian-2": _jacobian_shape_choice,
@@ -291,6 +409,11 @@ COMPUTE: dict[str, Callable[..., object]] = {
             sp.Matrix([[3, 0], [1, 1]]) * sp.Matrix([x, y])
         )
     ),
+    "calc-jacobian-hessian-8": lambda v: sp.hessian(v.a * x**3 + v.b * x**2 * y + v.c * y**2, (x, y)).subs(
+        {x: v.p, y: v.q}
+    ),
+    "calc-jacobian-hessian-9": _jh_composed_jacobian,
+    "calc-jacobian-hessian-10": lambda v: sp.diff((x**2 * y).subs({x: v.a * t + v.b, y: t**2}), t),
     # optimisation
     "calc-optimisation-1": lambda v: sp.solve(sp.diff(x**2 - 2 * v.h * x + v.h**2 + v.k, x), x)[0],
     "calc-optimisation-2": lambda: 3 - sp.Rational(1, 10) * sp.diff(x**2, x).subs(x, 3),
@@ -301,6 +424,11 @@ COMPUTE: dict[str, Callable[..., object]] = {
     "calc-optimisation-5": _large_step_choice,
     "calc-optimisation-6": _hessian_classify_choice,
     "calc-optimisation-7": _minimum_of_quadratic,
+    "calc-optimisation-8": lambda v: list(
+        sp.Matrix([v.p, v.q]) - sp.Matrix(_grad_at(v.a * x**2 + v.c * y**2, {x: v.p, y: v.q})) / v.k
+    ),
+    "calc-optimisation-9": _opt_local_minimum,
+    "calc-optimisation-10": lambda v: w - sp.diff(v.a * (w - v.c) ** 2, w) / v.k,
     # backpropagation
     "calc-backprop-1": lambda: [sp.diff((x + y) * z, v).subs({x: 1, y: 2, z: -3}) for v in (x, y, z)],
     "calc-backprop-2": lambda: (lambda s: s * (1 - s))(sp.Rational(4, 5)),
@@ -308,6 +436,9 @@ COMPUTE: dict[str, Callable[..., object]] = {
     "calc-backprop-4": _sigmoid_bias_grad_in_a,
     "calc-backprop-5": _relu_net,
     "calc-backprop-6": _linear_layer_grad,
+    "calc-backprop-8": _backprop_two_input_grad,
+    "calc-backprop-9": _backprop_cross_entropy_in_a,
+    "calc-backprop-10": _backprop_two_paths,
 }
 
 # Conceptual multiple-choice prompts whose correct option cannot be computed.
