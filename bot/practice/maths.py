@@ -1055,7 +1055,13 @@ def make_node(op: str, args: tuple[Any, ...], val: Any = None, dec: int | None =
 
 def parse(text: str, variables: Sequence[str] = (), *, list_mode: bool = False, author: bool = False) -> Node:
     """Parse ``text`` (already length-checked) into a ``list`` node of rows of items; ``author``: a template's
-    maths, which may also call :data:`AUTHOR_FUNCTIONS`."""
+    maths, which may also call :data:`AUTHOR_FUNCTIONS`. Cached (trees are immutable): the same answers and
+    template values are read again and again."""
+    return _parse(text, tuple(variables), list_mode, author)
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str, variables: tuple[str, ...], list_mode: bool, author: bool) -> Node:
     toks = tokenize(normalise(text), variables, list_mode, author)
     return Parser(toks, list_mode, variables).parse_top()
 

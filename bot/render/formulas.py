@@ -181,11 +181,26 @@ def render_text_png(text: str, *, width_px: int = 800) -> bytes | None:
     return data
 
 
-@lru_cache(maxsize=4096)
+_DIGIT_RUN = re.compile(r"\d+")
+
+
 def formula_error(latex: str) -> str | None:
     """``None`` when mathtext renders this formula (LaTeX without the ``$``), else why not.
 
-    Cached: the curriculum repeats many formulas (a quarter of check-content's are seen before)."""
+    Cached, and by shape: a formula that renders with ``0`` for every run of digits renders whatever the digits
+    are (a template's instances differ only in their numbers); one that does not is parsed as written, so its
+    message is the formula's own."""
+    if latex.strip() and len(latex) <= MAX_FORMULA_CHARS:
+        shape = _DIGIT_RUN.sub("0", latex)
+        if shape != latex and _formula_error(shape) is None:
+            return None
+    return _formula_error(latex)
+
+
+@lru_cache(maxsize=4096)
+def _formula_error(latex: str) -> str | None:
+    """Why mathtext cannot render ``latex`` as written (``None`` when it can); cached: the curriculum repeats many
+    formulas."""
     if not latex.strip():
         return "empty formula"
     if len(latex) > MAX_FORMULA_CHARS:
