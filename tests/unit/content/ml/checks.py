@@ -136,7 +136,7 @@ def texts(unit_id: str) -> list[tuple[str, str]]:
     u = unit(unit_id)
     out = [(unit_id + ".summary", u["summary"]), (unit_id + ".why_ml", u["why_ml"])]
     for template in u["prompts"]:
-        for k, (_, p) in enumerate(instances(unit_id, template["id"])[:3]):
+        for k, (_, p) in enumerate(draw_instances(template, 3)):  # 3 at collection; the 200 when a test needs them
             where = f"{p['id']}#{k}"
             out += [(where + ".question", p["question"]), (where + ".solution", p["solution"])]
             out += [(f"{where}.hint{i}", h) for i, h in enumerate(p["hints"])]
