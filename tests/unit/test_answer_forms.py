@@ -338,9 +338,13 @@ async def test_the_answer_after_the_last_try_is_shown_as_maths(real_core, repo):
     assert "here is the answer: [3√3, 3]." in shown and "sqrt" not in shown and "*" not in shown
 
 
-def test_form_checks_on_big_equal_inputs() -> None:
+def test_form_checks_on_big_equal_inputs(monkeypatch) -> None:
     """Big inputs equal to the answer (their cost is in bench/answers.py: a degree bound keeps sympy from
-    factoring a degree-400 polynomial for seconds)."""
+    factoring a degree-400 polynomial for seconds). The verdict, not the clock: the checker's 80 ms budget is
+    widened here, so a loaded machine (CI's two busy workers) cannot turn a right answer into 'wrong'."""
+    import bot.practice.check as check
+
+    monkeypatch.setattr(check, "TIME_BUDGET_S", 5.0)
     factored = expr("(x - 2)*(x - 3)", "factored")
     hostile = [(factored, "(x-2)(x-3) + (x+1)^200*(x-1)^200 - (x^2-1)^200"),
                (factored, "(x-2)(x-3)" + "*(x+1)/(x+1)" * 30),
