@@ -425,10 +425,8 @@ class _Printer(sympy.printing.str.StrPrinter):
 _PRINTER = _Printer({"order": "none"})
 
 
-@lru_cache(maxsize=8192)
-def _one(text: str, names: tuple[str, ...]) -> Node:
-    """The tree of one printed value (cached: the same values come back in every drawing)."""
-    top = parse(text, names)
+def _one(text: str, names: Sequence[str]) -> Node:
+    top = parse(text, names)  # cached in maths.parse: the same values come back in every drawing
     return top.args[0][0]
 
 
@@ -438,7 +436,7 @@ def node_of(value: Value) -> Node:
         return _rational(int(value.p), int(value.q))
     text = _PRINTER.doprint(value).replace("**", "^")
     try:
-        return _one(text, tuple(sorted(str(s) for s in value.free_symbols)))
+        return _one(text, sorted(str(s) for s in value.free_symbols))
     except Unreadable as exc:
         raise TemplateError(f"cannot show the value {text!r}: {exc.reason}") from exc
 

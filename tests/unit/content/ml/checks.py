@@ -51,9 +51,9 @@ def prompts(unit_id: str) -> dict[str, dict]:
     return {p["id"]: p for p in unit(unit_id)["prompts"]}
 
 
-@functools.cache
 def instances(unit_id: str, pid: str) -> list[tuple[SimpleNamespace, dict]]:
-    """The drawn instances of a template (INSTANCES of them), or the fixed prompt itself, drawn once per run."""
+    """The drawn instances of a template (INSTANCES of them), or the fixed prompt itself (drawn once per process
+    by tests.support.templates)."""
     return draw_instances(prompts(unit_id)[pid], INSTANCES)
 
 
