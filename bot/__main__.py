@@ -82,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_content(directory: Path) -> int:
-    from bot.app import content_checks
+    from bot.app import content_checks, figure_problems
     from bot.content.loader import check_directory
 
-    catalog, problems = check_directory(directory, content_checks())
+    catalog, problems = check_directory(directory, content_checks(), [figure_problems])
     for p in problems:
         print(p)
     if problems or catalog is None:

@@ -38,6 +38,10 @@ def formula_problems(prompt) -> list[str]:
     return out
 
 
+def prompt_figure_problems(prompt) -> list[str]:
+    return [f"figure {m}" for m in figure_problems(prompt.figure)] if prompt.figure is not None else []
+
+
 def content_checks() -> list:
     """The per-prompt checks check-content runs: the answer checker and formula rendering; a template's on
     instances it draws (:func:`bot.practice.template.sample_problems`)."""
@@ -46,10 +50,21 @@ def content_checks() -> list:
 
     def check(prompt) -> list[str]:
         if prompt.params:
-            return sample_problems(prompt, [validate_prompt], [formula_problems])
-        return validate_prompt(prompt) + formula_problems(prompt)
+            return sample_problems(prompt, [validate_prompt], [formula_problems, prompt_figure_problems])
+        return validate_prompt(prompt) + formula_problems(prompt) + prompt_figure_problems(prompt)
 
     return [check]
+
+
+def figure_problems(spec) -> list[str]:
+    """A figure must draw (:mod:`bot.render.figures`); it is drawn afresh, not taken from the cache."""
+    from bot.render.figures import FigureError, draw
+
+    try:
+        draw(spec)
+    except FigureError as exc:
+        return [f"does not draw: {exc}"]
+    return []
 
 
 def load_content(settings: Settings, *, full_check: bool = False) -> Catalog:

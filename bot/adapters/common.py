@@ -12,8 +12,9 @@ log = logging.getLogger(__name__)
 
 
 async def reply_images(reply: Reply) -> list[tuple[str, bytes]]:
-    """PNG images to show with a reply on platforms that show images: its chart, and the paragraphs of its
-    text whose formulas read badly as plain text, typeset (:func:`bot.core.markup.typeset_paragraphs`).
+    """PNG images to show with a reply on platforms that show images: its chart, its figures, and the
+    paragraphs of its text whose formulas read badly as plain text, typeset
+    (:func:`bot.core.markup.typeset_paragraphs`).
 
     Rendering runs in a worker thread; a failure is logged and the text (with unicode formulas) stands alone.
     """
@@ -27,6 +28,13 @@ async def reply_images(reply: Reply) -> list[tuple[str, bytes]]:
             out.append(("progress.png", await asyncio.to_thread(progress_chart, reply.chart)))
         except Exception:
             log.exception("progress chart failed; sending text only")
+    if reply.figures:
+        from bot.render.figures import figure_async
+
+        for i, spec in enumerate(reply.figures):
+            png = await figure_async(spec)  # None (logged) when it cannot be drawn now: the text stands alone
+            if png is not None:
+                out.append((f"figure-{i + 1}.png", png))
     typeset = typeset_paragraphs(reply.text) if reply.math else ""
     if typeset:
         try:

@@ -42,14 +42,17 @@ class ConsoleChat:
         self.buttons: list[Button] = []
         self.prompting = False  # "you> " is on screen, waiting for a line
 
-    def show(self, replies: list[Reply]) -> None:
+    async def show(self, replies: list[Reply]) -> None:
         # Buttons stay pressable until a newer message brings its own, as in a chat.
         if any(r.buttons for r in replies):
             self.buttons = []
+        pictures = [await self._pictures(r) for r in replies]  # drawn before anything is written
         if self.prompting:  # a reminder arrives while the learner is at the prompt: start on a fresh line
             self.out.write("\n")
-        for reply in replies:
+        for reply, shown in zip(replies, pictures, strict=True):
             self.out.write(to_plain(reply.text) + "\n")
+            for line in shown:
+                self.out.write(line + "\n")
             if reply.file is not None:
                 self.files_dir.mkdir(parents=True, exist_ok=True)
                 path = self.files_dir / Path(reply.file.filename).name
@@ -65,6 +68,20 @@ class ConsoleChat:
         if self.prompting:
             self.out.write("you> ")
         self.out.flush()
+
+    async def _pictures(self, reply: Reply) -> list[str]:
+        """A terminal shows no images: a line with the PNG file of each of the reply's figures to open."""
+        if not reply.figures:
+            return []
+        from bot.render.figures import figure_file_async
+
+        lines = []
+        for spec in reply.figures:
+            path = await figure_file_async(spec)
+            title = f" ({spec.caption})" if spec.caption else ""
+            lines.append(f"🖼 Figure{title}: {path.resolve()}" if path is not None
+                         else f"🖼 Figure{title}: could not be drawn just now.")
+        return lines
 
     async def handle(self, line: str) -> list[Reply]:
         line = line.strip()
@@ -111,7 +128,7 @@ class ConsoleChat:
                 self.out.write(f"> {line.strip()}\n")
             if not line.strip():
                 continue
-            self.show(await self.handle(line))
+            await self.show(await self.handle(line))
 
 
 class ConsoleReminders:
@@ -131,7 +148,7 @@ class ConsoleReminders:
     async def send(self, destination: Destination, reply: Reply) -> None:
         """The Messenger side: show the reminder in the chat; today's prompt it carries becomes the open
         question, so the reply typed next answers it."""
-        self.chat.show([reply])
+        await self.chat.show([reply])
         if reply.expects_answer:
             await self.chat.core.press(self.chat.actor, "dy")  # opens today's prompt (its text is shown above)
 

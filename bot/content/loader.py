@@ -154,6 +154,7 @@ def _norm(s: str) -> str:
 # ---------------------------------------------------------------- loading and checking
 
 PromptCheck = Callable[[Prompt], list[str]]
+FigureCheck = Callable[[Any], list[str]]
 
 
 def load_catalog(directory: str | Path, prompt_checks: Iterable[PromptCheck] = ()) -> Catalog:
@@ -165,8 +166,11 @@ def load_catalog(directory: str | Path, prompt_checks: Iterable[PromptCheck] = (
 
 
 def check_directory(
-    directory: str | Path, prompt_checks: Iterable[PromptCheck] = ()
+    directory: str | Path, prompt_checks: Iterable[PromptCheck] = (), figure_checks: Iterable[FigureCheck] = ()
 ) -> tuple[Catalog | None, list[Problem]]:
+    """The catalog of ``directory`` (None when there are problems) and every problem, with file and line.
+    ``prompt_checks`` run on every prompt, ``figure_checks`` on every figure of a unit (a prompt's figures are
+    the prompt checks' to draw)."""
     root = Path(directory)
     problems: list[Problem] = []
     track_file = root / "track.yaml"
@@ -241,6 +245,11 @@ def check_directory(
             unit_lines[unit.id] = (lines, ui)
             if not unit.resources:
                 problems.append(Problem(str(path), uline, f"unit {unit.id!r} has no resources"))
+            for fi, figure in enumerate(unit.figures):
+                for check in figure_checks:
+                    for msg in check(figure):
+                        problems.append(Problem(str(path), _line_for(lines, ("units", ui, "figures", fi)),
+                                                f"unit {unit.id!r} figure {fi + 1} ({figure.kind}): {msg}"))
             if len(unit.prompts) < track.min_prompts_per_unit:
                 problems.append(
                     Problem(str(path), uline,
@@ -424,8 +433,17 @@ def _cycle_members(units: list[Unit]) -> set[str]:
 def _pydantic_problems(exc: ValidationError, path: Path, lines: dict[tuple, int]) -> list[Problem]:
     out = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        loc = _without_tags(tuple(err["loc"]))
         where = ".".join(str(p) for p in loc) or "(top)"
         msg = err["msg"].removeprefix("Value error, ")
         out.append(Problem(str(path), _line_for(lines, loc), f"{where}: {msg}"))
     return out
+
+
+def _without_tags(loc: tuple) -> tuple:
+    """A pydantic location without the kind a figure's union adds (``figures, 0, graph, x`` is ``figures, 0,
+    x`` in the file)."""
+    from bot.content.figures import KINDS
+
+    return tuple(p for i, p in enumerate(loc)
+                 if not (p in KINDS and i and (loc[i - 1] == "figure" or (i > 1 and loc[i - 2] == "figures"))))

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.content.figures import FigureSpec, strings
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 
@@ -110,6 +112,7 @@ class Prompt(Frozen):
     where: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()  # free variables its maths shows (default: the answer's vars)
     integers: bool | None = None  # every value shown is a whole number (default: when the parameters are)
+    figure: FigureSpec | None = None  # a picture shown with the question (a template's: of its instance)
 
     @field_validator("params", "let", mode="before")
     @classmethod
@@ -142,7 +145,8 @@ class Prompt(Frozen):
         """Every text of the prompt, for a search (placeholders, formulas)."""
         a = self.answer
         return "\n".join((self.question, *self.hints, self.solution, a.value, *a.options,
-                          *(f"{m.answer}\n{m.hint}" for m in self.mistakes)))
+                          *(f"{m.answer}\n{m.hint}" for m in self.mistakes),
+                          *(strings(self.figure) if self.figure is not None else ())))
 
     @field_validator("mistakes", mode="before")
     @classmethod
@@ -166,6 +170,7 @@ class Unit(Frozen):
     uses: tuple[Id, ...] = ()
     resources: tuple[Resource, ...] = ()
     prompts: tuple[Prompt, ...] = ()
+    figures: tuple[FigureSpec, ...] = Field(default=(), max_length=3)  # pictures shown with the lesson
     # Filled in by the loader, not by authors:
     topic: str = ""
 

@@ -181,6 +181,7 @@ def lesson_reply(catalog: Catalog, unit: Unit, learner: Learner) -> Reply:
                   Button("Skip", f"s:{unit.id}")),),
         title=unit.title,
         links=tuple((r.title, r.url) for r in unit.resources),
+        figures=unit.figures,
     )
 
 
@@ -208,7 +209,8 @@ def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = 
     elif a.kind != "self":
         tools.append(Button("Skip", f"k:{prompt.id}"))
     return Reply("\n".join(lines).strip(), buttons=(*option_rows(prompt, tried), tuple(tools)), math=True,
-                 expects_answer=a.kind not in ("choice", "self"))
+                 expects_answer=a.kind not in ("choice", "self"),
+                 figures=(prompt.figure,) if prompt.figure is not None else ())
 
 
 def option_rows(prompt: Prompt, tried: tuple[str, ...] = ()) -> list[tuple[Button, ...]]:

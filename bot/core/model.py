@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.content.figures import FigureSpec
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Reply:
     title: str = ""  # lessons: a title for embeds
     links: tuple[tuple[str, str], ...] = ()  # lessons: (label, url) for embeds / link lists
     chart: ProgressSnapshot | None = None  # adapters that show images render it (bot.render.charts)
+    figures: tuple[FigureSpec, ...] = ()  # pictures of the lesson or question (bot.render.figures)
     # shown instead of ``text`` in a shared chat that cannot show this reply privately (Telegram groups);
     # the full reply then goes to the person's DM where the platform allows (they started the bot)
     public_text: str = ""

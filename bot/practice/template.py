@@ -45,6 +45,7 @@ import sympy  # type: ignore[import-untyped]
 from pydantic import ValidationError
 from sympy.matrices.exceptions import NonInvertibleMatrixError, ShapeError  # type: ignore[import-untyped]
 
+from bot.content.figures import filled
 from bot.content.model import Mistake, Prompt
 from bot.practice.display import ATOM, POWER, PRODUCT, latex, level, number_text
 from bot.practice.maths import SYMPY_FUNCTIONS, Node, Unreadable, make_node, parse
@@ -697,8 +698,19 @@ def render(prompt: Prompt, params: Mapping[str, Value], fractions: list[str] | N
         "mistakes": tuple(Mistake(answer=fill(m.answer, compiled, env, math=False), hint=f(m.hint))
                           for m in prompt.mistakes),  # a wrong answer may be a fraction: not under the promise
         "answer": answer, "params": (), "let": (), "where": (), "symbols": (), "integers": None,
+        "figure": None if prompt.figure is None else _figure(prompt.figure, lambda t: f(t, False)),
     })
     return Instance(concrete, {p.name: _as_text(params[p.name]) for p in compiled.params})
+
+
+def _figure(spec: Any, fill_text: Callable[[str], str]) -> Any:
+    """A template's figure for one instance: its placeholders filled in, its parameters checked again."""
+    try:
+        return filled(spec, fill_text)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise TemplateError(f"figure {where}: {err['msg'].removeprefix('Value error, ')}") from exc
 
 
 def draw(prompt: Prompt, seed: int) -> Instance:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import gc
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -49,11 +51,19 @@ LEVEL_COLORS = (TRACK, "#c6e9d0", "#7fce94", DONE, COMPLETE)
 
 def progress_chart(snapshot: ProgressSnapshot) -> bytes:
     """A ~1000x700 PNG of the learner's progress."""
+    with drawing():
+        return _draw(snapshot)
+
+
+@contextmanager
+def drawing() -> Iterator[None]:
+    """Hold the matplotlib lock with automatic garbage collection paused, and free the figure's cycles after
+    (see the module docstring). Figures (:mod:`bot.render.figures`) are drawn the same way."""
     with MPL_LOCK:
         enabled = gc.isenabled()
-        gc.disable()  # see the module docstring
+        gc.disable()
         try:
-            return _draw(snapshot)
+            yield
         finally:
             if enabled:
                 gc.enable()

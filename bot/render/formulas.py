@@ -22,6 +22,7 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -166,19 +167,30 @@ def render_text_png(text: str, *, width_px: int = 800) -> bytes | None:
     if not has_math(text):
         return None
     width_px = max(200, min(int(width_px), 2400))
-    key = _cache_key(text, width_px)
+    return cached_png(_cache_key(text, width_px), lambda: _render(text, width_px))
+
+
+def cached_png(key: str, make: Callable[[], bytes]) -> bytes:
+    """The PNG cached under ``key`` (a content hash): from memory, else from disk, else ``make()`` run under
+    the matplotlib lock and kept in both. Formulas and figures (:mod:`bot.render.figures`) share the cache."""
     data = _memory_get(key)
     if data is not None:
         return data
     data = _disk_get(key)
     if data is None:
         with MPL_LOCK:
-            data = _render(text, width_px)
+            data = make()
             with _memory_lock:
                 _stats["renders"] += 1
         _disk_put(key, data)
     _memory_put(key, data)
     return data
+
+
+def cached_file(key: str) -> Path | None:
+    """Where the PNG cached under ``key`` is on disk (None when it is not there, e.g. the disk is read-only)."""
+    path = _disk_path(key)
+    return path if path.is_file() else None
 
 
 _DIGIT_RUN = re.compile(r"\d+")

@@ -529,7 +529,7 @@ def test_console_survives_anything(tmp_path_factory, lines):
         replies = world.run(world.chat.handle(line))
         assert replies and all(r.text.strip() or r.file for r in replies), line
         assert not any(SORRY in r.text for r in replies), line
-        world.chat.show(replies)
+        world.run(world.chat.show(replies))
         assert world.out.getvalue().strip(), line
         assert not world.errors.records, [r.getMessage() for r in world.errors.records]
 
