@@ -93,6 +93,7 @@ def check_content(directory: Path) -> int:
         return 1
     print(catalog.summary_line())
     print(catalog.template_line())
+    print(catalog.figure_line())
     return 0
 
 

@@ -237,7 +237,11 @@ async def render(reply: Reply) -> list[Outgoing]:
     if not messages:
         messages.append(Outgoing(content="\u200b"))
     last = messages[-1]
-    last.files = [discord.File(io.BytesIO(png), filename=name) for name, png in await reply_images(reply)]
+    images = await reply_images(reply)
+    last.files = [discord.File(io.BytesIO(png), filename=name) for name, png in images]
+    figure = next((name for name, _ in images if name.startswith("figure-")), None)
+    if figure and last.embed is not None:  # a lesson's figure shows inside its embed
+        last.embed.set_image(url=f"attachment://{figure}")
     if reply.file is not None:
         last.files.append(discord.File(io.BytesIO(reply.file.data), filename=reply.file.filename))
     last.view = build_view(reply)

@@ -75,8 +75,31 @@ def _number(v: object) -> object:
 
 
 Num = Annotated[float | str, BeforeValidator(_number)]
-Point = tuple[Num, Num]
 Span = tuple[Num, Num]
+
+
+def _point(v: object) -> object:
+    """A point or vector: ``[2, -1]``, or one text that reads as one (a template's ``"{@v@}"``, filled in as
+    ``[2, -1]``)."""
+    if isinstance(v, str) and "{@" not in v:
+        from bot.practice.maths import Unreadable, parse
+
+        try:
+            top = parse(v, list_mode=True)
+        except Unreadable as exc:
+            raise ValueError(f"{v!r} is not a point [x, y] ({exc})") from exc
+        items = top.args[0]
+        inner = items[0] if len(items) == 1 and items[0].op == "list" else None
+        row = inner.args[0] if inner is not None and len(inner.args) == 1 else items
+        if len(row) != 2:
+            raise ValueError(f"{v!r} is not a point [x, y]")
+        from bot.practice.maths import feval
+
+        return tuple(_number(feval(x, {})) for x in row)
+    return v
+
+
+Point = Annotated[tuple[Num, Num] | str, BeforeValidator(_point)]
 
 
 def _function_of(names: tuple[str, ...]) -> Any:
@@ -256,6 +279,7 @@ class Density(_Spec):
     high: Num = 1.0  # uniform
     rate: Num = 1.0  # exponential
     shade: tuple[Num | None, Num | None] = (None, None)  # from, to (null: that side has no end)
+    area: bool = True  # print the shaded area's size (false where a question asks for it)
 
     def check(self) -> None:
         if self.distribution == "normal" and not _f(self.sd) > 0:

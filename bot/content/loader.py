@@ -117,6 +117,14 @@ class Catalog:
             f"{self.expression_count} ask for an expression"
         )
 
+    def figure_line(self) -> str:
+        """How many units show a figure with their lesson, and how many prompts one of their own."""
+        units = [u for u in self.units if u.figures]
+        figures = sum(len(u.figures) for u in units)
+        prompts = sum(1 for p in self.prompt_by_id.values() if p.figure is not None)
+        return (f"figures: {len(units)} of {len(self.units)} units show {figures} figures with their lesson; "
+                f"{prompts} prompts draw one of their own")
+
     def find_topic(self, name: str) -> Topic | None:
         """A topic by id or title, forgiving case, spaces and '&'."""
         key = _norm(name)

@@ -217,12 +217,25 @@ def _title(fig: Any, text: str) -> None:
     title.set_position((0.5, 0.945))
 
 
+def _side(fig: Any, lines: list[tuple[str, str]], top: float = 0.8) -> None:
+    """Lines of text to the right of a square plane (what the picture shows, as numbers)."""
+    renderer = fig.canvas.get_renderer()
+    for i, (text, color) in enumerate(lines):
+        if text:
+            t = fig.text(0.655, top - i * 0.07, text, fontsize=15, color=color, family=FONT, parse_math=False,
+                         fontweight="bold" if color != INK else "normal")
+            while t.get_window_extent(renderer).x1 > fig.bbox.width - 6 and t.get_fontsize() > 10:
+                t.set_fontsize(t.get_fontsize() - 1)
+
+
 def _caption(spec: Any, default: str) -> str:
     return spec.caption or default
 
 
 def _plane(ax: Any, lim: float) -> None:
-    """A square view [-lim, lim]² with the axes through the origin."""
+    """A square view [-lim, lim]² with the axes through the origin; in a wide picture it sits on the left,
+    which leaves room on the right for the labels of what points right."""
+    ax.set_anchor("W")
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.axhline(0, color=MUTED, linewidth=1.2, zorder=1)
@@ -231,6 +244,7 @@ def _plane(ax: Any, lim: float) -> None:
     ticks = [k * step for k in range(-int(lim // step), int(lim // step) + 1)]
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
+    ax.apply_aspect()  # the final box now, so that labels measure where they will be
 
 
 def _arrow(ax: Any, tail: tuple[float, float], tip: tuple[float, float], color: str, *, width: float = 3.0,
@@ -257,13 +271,22 @@ def _label(ax: Any, at: tuple[float, float], text: str, color: str, *, dx: float
     if not auto:
         return
     fig = ax.figure
-    extent = note.get_window_extent(fig.canvas.get_renderer())
-    width = fig.bbox.width
-    if extent.x1 > width - 4 or extent.x0 < 4:
+    renderer = fig.canvas.get_renderer()
+    extent = note.get_window_extent(renderer)
+    if extent.x1 > fig.bbox.width - 4 or extent.x0 < 4:
         note.set_horizontalalignment("right" if ha == "left" else "left")
         note.set_position((-dx, dy))
     if extent.y1 > fig.bbox.height * 0.9:
         note.set_position((note.get_position()[0], -abs(dy) - 12))
+    # not over a label already placed: step down (then up) until it is clear
+    placed = fig.__dict__.setdefault("_placed_labels", [])
+    x, y = note.get_position()
+    for shift in (0, -22, 22, -44, 44):
+        note.set_position((x, y + shift))
+        extent = note.get_window_extent(renderer)
+        if not any(extent.overlaps(other) for other in placed):
+            break
+    placed.append(extent)
 
 
 def num(v: float, digits: int = 3) -> str:
@@ -394,18 +417,17 @@ def _vectors(spec: Vectors) -> Any:
     _plane(ax, lim)
     for v, name, color in zip(vs, names, colors, strict=False):
         _arrow(ax, (0, 0), v, color)
-        _label(ax, v, f"{name} = {_pair(v)}", color)
+        _label(ax, v, name, color)
     if spec.show == "sum":
         a, b = vs
         s = (a[0] + b[0], a[1] + b[1])
         _arrow(ax, a, s, colors[1], width=2.2, alpha=0.55, style="--")
         _arrow(ax, (0, 0), s, GREEN, width=3.5)
-        _label(ax, s, f"{names[0]} + {names[1]} = {_pair(s)}", GREEN)
+        _label(ax, s, f"{names[0]} + {names[1]}", GREEN)
     elif spec.show == "difference":
         a, b = vs
-        d = (a[0] - b[0], a[1] - b[1])
         _arrow(ax, b, a, GREEN, width=3.5)
-        _label(ax, ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), f"{names[0]} − {names[1]} = {_pair(d)}", GREEN)
+        _label(ax, ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), f"{names[0]} − {names[1]}", GREEN)
     elif spec.show == "projection":
         a, b = vs
         k = (a[0] * b[0] + a[1] * b[1]) / (b[0] ** 2 + b[1] ** 2)
@@ -427,7 +449,20 @@ def _vectors(spec: Vectors) -> Any:
             sx, sy = -ux * r if k > 0 else ux * r, -uy * r if k > 0 else uy * r
             ax.plot([foot[0] + sx, foot[0] + sx + px, foot[0] + px], [foot[1] + sy, foot[1] + sy + py, foot[1] + py],
                     color=MUTED, linewidth=1.3, zorder=3)
-        _label(ax, foot, f"projection of {names[0]} on {names[1]} = {_pair(foot)}", GREEN, dy=-22)
+        _label(ax, foot, "projection", GREEN, dy=-22)
+    side = [(f"{name} = {_pair(v)}", color) for v, name, color in zip(vs, names, colors, strict=False)]
+    if spec.show != "none":
+        a, b = vs
+        k = (a[0] * b[0] + a[1] * b[1]) / (b[0] ** 2 + b[1] ** 2)
+        result = {"sum": (f"{names[0]} + {names[1]}", (a[0] + b[0], a[1] + b[1])),
+                  "difference": (f"{names[0]} − {names[1]}", (a[0] - b[0], a[1] - b[1])),
+                  "projection": ("projection", (k * b[0], k * b[1]))}[spec.show]
+        side.append((f"{result[0]} = {_pair(result[1])}", GREEN))
+    if len(vs) == 2:
+        (a1, a2), (b1, b2) = vs
+        side += [("", INK), (f"{names[0]} · {names[1]} = {num(a1 * b1 + a2 * b2)}", INK),
+                 (f"|{names[0]}| = {num(math.hypot(a1, a2))}", INK), (f"|{names[1]}| = {num(math.hypot(b1, b2))}", INK)]
+    _side(fig, side)
     default = {"sum": "Adding vectors: tip to tail", "difference": "The difference of two vectors",
                "projection": f"Projecting {names[0]} onto the line of {names[1]}"}.get(spec.show, "Vectors")
     _title(fig, _caption(spec, default))
@@ -512,12 +547,17 @@ def _eigenvectors(spec: Eigenvectors) -> Any:
         _arrow(ax, (0, 0), (lam * v[0], lam * v[1]), color, width=7, alpha=0.35, zorder=3)
         _arrow(ax, (0, 0), v, color, width=3, zorder=5)
         times = {1.0: "v", -1.0: "−v", 0.0: "0"}.get(round(lam, 12), f"{num(lam)}v")
-        _label(ax, (lam * v[0], lam * v[1]), f"λ = {num(lam)}: Av = {times}", color)
+        _label(ax, (lam * v[0], lam * v[1]), f"Av = {times}", color)
     _arrow(ax, (0, 0), u, GREY, width=2.5)
     _arrow(ax, (0, 0), au, PURPLE, width=2.5)
-    _label(ax, u, f"u = {_pair(u)}", GREY, dy=-20)
-    _label(ax, au, f"Au = {_pair(au)}: off u's line", PURPLE)
+    _label(ax, u, "u", GREY, dy=-20)
+    _label(ax, au, "Au", PURPLE)
     matrix = f"[[{num(a)}, {num(b)}], [{num(c)}, {num(d)}]]"
+    side = [(f"A = {matrix}", INK), ("", INK)]
+    for (lam, v), color in zip(shown, (GREEN, ORANGE), strict=False):
+        side += [(f"λ = {num(lam)}", color), (f"  v = {_pair(v)}", color)]
+    side += [("", INK), (f"u = {_pair(u)}, Au = {_pair(au)}:", PURPLE), ("  Au leaves u's line", PURPLE)]
+    _side(fig, side)
     _title(fig, _caption(spec, f"Eigenvectors of {matrix} stay on their line"))
     return fig
 
@@ -553,12 +593,18 @@ def _unit_circle(spec: UnitCircle) -> Any:
     ax.plot([0, c], [0, 0], color=ORANGE, linewidth=6, solid_capstyle="butt", zorder=5)
     ax.plot([c, c], [0, s], color=GREEN, linewidth=6, solid_capstyle="butt", zorder=5)
     ax.plot([c], [s], "o", color=BLUE, markersize=11, zorder=6)
-    _label(ax, (c, s), f"(cos θ, sin θ) = {_pair((c, s))}", BLUE, dx=10)
-    _label(ax, (c / 2, 0), f"cos θ = {num(c)}", ORANGE, ha="center", dx=0, dy=-24 if s >= 0 else 12)
-    _label(ax, (c, s / 2), f"sin θ = {num(s)}", GREEN, ha="left" if c >= 0 else "right", dx=10 if c >= 0 else -10,
+    _label(ax, (c, s), "(cos θ, sin θ)", BLUE, dx=10)
+    _label(ax, (c / 2, 0), "cos θ", ORANGE, ha="center", dx=0, dy=-24 if s >= 0 else 12)
+    _label(ax, (c, s / 2), "sin θ", GREEN, ha="left" if c >= 0 else "right", dx=10 if c >= 0 else -10,
            dy=0)
     mid = theta / 2
     _label(ax, (0.3 * math.cos(mid), 0.3 * math.sin(mid)), "θ", PURPLE, dx=4, dy=4)
+    side = [(f"θ = {_angle_text(theta)}", PURPLE), ("", INK), (f"cos θ = {num(c)}", ORANGE),
+            (f"sin θ = {num(s)}", GREEN)]
+    if abs(c) > 1e-12:
+        side.append((f"tan θ = sin θ / cos θ = {num(s / c)}", INK))
+    side += [("", INK), ("cos² θ + sin² θ = 1", INK)]
+    _side(fig, side)
     _title(fig, _caption(spec, f"The unit circle at θ = {_angle_text(theta)}"))
     return fig
 
@@ -661,9 +707,9 @@ def density_parts(spec: Density) -> tuple[Any, Any, tuple[float, float], float]:
     a = -math.inf if spec.shade[0] is None else float(spec.shade[0])
     b = math.inf if spec.shade[1] is None else float(spec.shade[1])
     area = float((cdf(b) if math.isfinite(b) else 1.0) - (cdf(a) if math.isfinite(a) else 0.0))
-    lo = min(view[0], a - 0.5) if math.isfinite(a) else view[0]
-    hi = max(view[1], b + 0.5) if math.isfinite(b) else view[1]
-    return pdf, cdf, (lo, hi), area
+    left = min(view[0], a - 0.5) if math.isfinite(a) else view[0]
+    right = max(view[1], b + 0.5) if math.isfinite(b) else view[1]
+    return pdf, cdf, (left, right), area
 
 
 def _density(spec: Density) -> Any:
@@ -681,6 +727,7 @@ def _density(spec: Density) -> Any:
     if spec.shade != (None, None):
         inside = (xs >= a) & (xs <= b)
         ax.fill_between(xs, 0, ys, where=inside, color=SHADE, alpha=0.6, linewidth=0, zorder=2)
+    if spec.shade != (None, None) and spec.area:
         left = "" if spec.shade[0] is None else f"{num(a)} ≤ "
         right = "" if spec.shade[1] is None else f" ≤ {num(b)}"
         ax.text(0.02, 0.93, f"P({left}X{right}) = {area:.4f}", transform=ax.transAxes, fontsize=16,

@@ -207,9 +207,10 @@ def test_sampling_reports_fractions_where_whole_numbers_are_promised_and_untidy_
 
 def test_the_fixture_templates_pass_check_content(capsys):
     assert main(["check-content", str(TEMPLATES)]) == 0
-    summary, share = capsys.readouterr().out.strip().splitlines()[-2:]
+    summary, share, figures = capsys.readouterr().out.strip().splitlines()[-3:]
     assert summary.endswith("4 prompts, 1 resources")
     assert share == "templates: 4 of 4 prompts (100.0 %) draw fresh numbers on every attempt; 1 ask for an expression"
+    assert figures == "figures: 0 of 1 units show 0 figures with their lesson; 0 prompts draw one of their own"
 
 
 def test_a_template_without_params_is_refused():
