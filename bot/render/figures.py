@@ -39,7 +39,7 @@ from bot.content.figures import (
     eigenpairs,
 )
 from bot.render.charts import drawing
-from bot.render.formulas import cached_file, cached_png
+from bot.render.formulas import cached_file, cached_in_memory, cached_png
 from bot.render.unicode import latex_to_unicode
 
 __all__ = ["FigureError", "draw", "figure_async", "figure_file", "figure_png", "figure_key", "png_of"]
@@ -134,10 +134,8 @@ async def _queued(key: str, fn: Any, spec: Any) -> Any:
 
 async def figure_async(spec: Any) -> bytes | None:
     """The figure's PNG, drawn in the worker thread (None when the queue is full or it cannot be drawn)."""
-    from bot.render.formulas import _memory_get
-
     key = figure_key(spec)
-    data = _memory_get(key)
+    data = cached_in_memory(key)
     if data is not None:
         return data
     result = await _queued(key, figure_png, spec)

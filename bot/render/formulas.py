@@ -187,6 +187,11 @@ def cached_png(key: str, make: Callable[[], bytes]) -> bytes:
     return data
 
 
+def cached_in_memory(key: str) -> bytes | None:
+    """The PNG cached under ``key`` if it is in memory (no disk read, no drawing: safe on the event loop)."""
+    return _memory_get(key)
+
+
 def cached_file(key: str) -> Path | None:
     """Where the PNG cached under ``key`` is on disk (None when it is not there, e.g. the disk is read-only)."""
     path = _disk_path(key)
