@@ -287,9 +287,10 @@ def _label(ax: Any, at: tuple[float, float], text: str, color: str, *, dx: float
     placed.append(extent)
 
 
-def num(v: float, digits: int = 3) -> str:
-    """A number as a learner reads it: whole numbers bare, others to ``digits`` significant figures."""
-    if abs(v - round(v)) < 1e-9:
+def num(v: float, digits: int = 4) -> str:
+    """A number as a learner reads it: whole numbers bare, others to ``digits`` significant figures, and what
+    rounds to 0 at four decimals as 0 (no 1.6e−06 on a picture)."""
+    if abs(v - round(v)) < 1e-9 or abs(v) < 5e-5:
         return str(int(round(v))).replace("-", "−")
     return f"{v:.{digits}g}".replace("-", "−")
 
@@ -726,9 +727,13 @@ def _density(spec: Density) -> Any:
         inside = (xs >= a) & (xs <= b)
         ax.fill_between(xs, 0, ys, where=inside, color=SHADE, alpha=0.6, linewidth=0, zorder=2)
     if spec.shade != (None, None) and spec.area:
-        left = "" if spec.shade[0] is None else f"{num(a)} ≤ "
-        right = "" if spec.shade[1] is None else f" ≤ {num(b)}"
-        ax.text(0.02, 0.93, f"P({left}X{right}) = {area:.4f}", transform=ax.transAxes, fontsize=16,
+        if spec.shade[0] is None:
+            event = f"X ≤ {num(b)}"
+        elif spec.shade[1] is None:
+            event = f"X ≥ {num(a)}"
+        else:
+            event = f"{num(a)} ≤ X ≤ {num(b)}"
+        ax.text(0.02, 0.93, f"P({event}) = {area:.4f}", transform=ax.transAxes, fontsize=16,
                 color=ORANGE, fontweight="bold", family=FONT, va="top",
                 bbox={"boxstyle": "round", "facecolor": PAPER, "edgecolor": SHADE})
     ax.plot(xs, ys, color=BLUE, linewidth=3, zorder=3)
