@@ -58,10 +58,10 @@ def content_checks() -> list:
 
 def figure_problems(spec) -> list[str]:
     """A figure must draw (:mod:`bot.render.figures`); it is drawn afresh, not taken from the cache."""
-    from bot.render.figures import FigureError, draw
+    from bot.render.figures import FigureError, check
 
     try:
-        draw(spec)
+        check(spec)
     except FigureError as exc:
         return [f"does not draw: {exc}"]
     return []

@@ -42,7 +42,7 @@ from bot.render.charts import drawing
 from bot.render.formulas import cached_file, cached_in_memory, cached_png
 from bot.render.unicode import latex_to_unicode
 
-__all__ = ["FigureError", "draw", "figure_async", "figure_file", "figure_png", "figure_key", "png_of"]
+__all__ = ["FigureError", "check", "draw", "figure_async", "figure_file", "figure_png", "figure_key", "png_of"]
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,8 @@ async def _queued(key: str, fn: Any, spec: Any) -> Any:
         log.warning("figure queue full (%d waiting); sending without the figure", MAX_QUEUE)
         return None
     try:
-        return await asyncio.wrap_future(fut)
+        # shielded: a reply given up on (cancelled) must not cancel a drawing others wait for too
+        return await asyncio.shield(asyncio.wrap_future(fut))
     except Exception:
         log.exception("figure %s failed; sending without it", getattr(spec, "kind", "?"))
         return None
@@ -155,9 +156,16 @@ def png_of(fig: Any) -> bytes:
 
 
 def draw(spec: Any) -> Any:
-    """The matplotlib Figure of ``spec`` (no pyplot; an Agg canvas), drawn under the matplotlib lock."""
+    """The matplotlib Figure of ``spec`` (no pyplot; an Agg canvas), drawn under the matplotlib lock. The caller
+    holds a web of reference cycles: tests read it; :func:`check` is what keeps nothing."""
     with drawing():
         return _paint(spec)
+
+
+def check(spec: Any) -> None:
+    """Draw ``spec`` and free it at once (check-content): FigureError when it cannot be drawn."""
+    with drawing():
+        _paint(spec)
 
 
 def _paint(spec: Any) -> Any:

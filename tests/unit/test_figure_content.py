@@ -3,6 +3,7 @@ instance, and check-content's reports of bad figures with the file and line to f
 
 from __future__ import annotations
 
+import gc
 import shutil
 
 import pytest
@@ -13,6 +14,14 @@ from bot.practice.template import draw, seed_of
 from bot.render.figures import draw as draw_figure
 from tests.support import ROOT
 from tests.support.figures import content_with_figures
+
+
+@pytest.fixture(autouse=True)
+def _free_figures():
+    """The figures a test holds are reference cycles: collect them, so that no test finds another's."""
+    yield
+    gc.collect()
+
 
 CONTENT = ROOT / "content"
 TEMPLATES = ROOT / "tests" / "fixtures" / "templates"

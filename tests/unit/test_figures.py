@@ -4,6 +4,7 @@ positions recomputed here from the parameters (numpy / scipy), not read from the
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import math
 import threading
@@ -18,6 +19,14 @@ from bot.content.figures import KINDS, FigureSpec
 from bot.render import figures as F
 from bot.render.formulas import cache_stats, clear_memory_cache
 from tests.support.figures import Picture, hex_rgb, pixels
+
+
+@pytest.fixture(autouse=True)
+def _free_figures():
+    """The figures a test holds are reference cycles: collect them, so that no test finds another's."""
+    yield
+    gc.collect()
+
 
 SPEC = TypeAdapter(FigureSpec)
 
@@ -315,3 +324,23 @@ async def test_the_same_figure_asked_at_once_is_drawn_once(monkeypatch):
 
 def test_hex_helper():
     assert list(hex_rgb("#ff0000", 0.5)) == [255, 128, 128]
+
+
+async def test_a_cancelled_reply_does_not_cancel_a_figure_others_wait_for(monkeypatch):
+    clear_memory_cache()
+    gate = threading.Event()
+    paint = F.PAINTERS[F.UnitCircle]
+
+    def slow(s):
+        gate.wait(10)
+        return paint(s)
+
+    monkeypatch.setitem(F.PAINTERS, F.UnitCircle, slow)
+    blocker = asyncio.ensure_future(F.figure_async(spec(kind="unit-circle", angle="0.111")))  # the worker is busy
+    s = spec(kind="unit-circle", angle="0.222")
+    gone, kept = asyncio.ensure_future(F.figure_async(s)), asyncio.ensure_future(F.figure_async(s))
+    await asyncio.sleep(0.05)
+    gone.cancel()
+    gate.set()
+    assert (await kept) is not None and (await blocker) is not None
+    assert gone.cancelled()
