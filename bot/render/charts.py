@@ -19,6 +19,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from bot.core.mastery import LEVELS as LEVEL_NAMES
@@ -68,6 +69,26 @@ def drawing() -> Iterator[None]:
             if enabled:
                 gc.enable()
             gc.collect(0)
+            _trim()
+
+
+@lru_cache(maxsize=1)
+def _libc_trim() -> Any:
+    """glibc's ``malloc_trim`` (None elsewhere)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _trim() -> None:
+    """Give the heap pages a drawing freed back to the system: a drawing allocates and frees megabytes in the
+    drawing thread, and what glibc keeps of them would add up to the process's resident memory (~0.01 ms)."""
+    trim = _libc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _draw(s: ProgressSnapshot) -> bytes:
