@@ -286,7 +286,8 @@ async def test_figures_are_drawn_off_the_event_loop_in_the_figure_worker(monkeyp
     assert seen and seen[0].startswith("figures") and seen[0] != threading.main_thread().name
 
 
-async def test_a_full_queue_sends_without_the_figure_at_once(monkeypatch, caplog):
+def held_unit_circles(monkeypatch) -> threading.Event:
+    """Unit circles wait in the worker until the returned event is set (an empty cache first)."""
     clear_memory_cache()
     gate = threading.Event()
     paint = F.PAINTERS[F.UnitCircle]
@@ -296,6 +297,11 @@ async def test_a_full_queue_sends_without_the_figure_at_once(monkeypatch, caplog
         return paint(s)
 
     monkeypatch.setitem(F.PAINTERS, F.UnitCircle, slow)
+    return gate
+
+
+async def test_a_full_queue_sends_without_the_figure_at_once(monkeypatch, caplog):
+    gate = held_unit_circles(monkeypatch)
     monkeypatch.setattr(F, "MAX_QUEUE", 3)
     waiting = [asyncio.ensure_future(F.figure_async(spec(kind="unit-circle", angle=0.5 + k / 100)))
                for k in range(3)]
@@ -327,15 +333,7 @@ def test_hex_helper():
 
 
 async def test_a_cancelled_reply_does_not_cancel_a_figure_others_wait_for(monkeypatch):
-    clear_memory_cache()
-    gate = threading.Event()
-    paint = F.PAINTERS[F.UnitCircle]
-
-    def slow(s):
-        gate.wait(10)
-        return paint(s)
-
-    monkeypatch.setitem(F.PAINTERS, F.UnitCircle, slow)
+    gate = held_unit_circles(monkeypatch)
     blocker = asyncio.ensure_future(F.figure_async(spec(kind="unit-circle", angle="0.111")))  # the worker is busy
     s = spec(kind="unit-circle", angle="0.222")
     gone, kept = asyncio.ensure_future(F.figure_async(s)), asyncio.ensure_future(F.figure_async(s))
