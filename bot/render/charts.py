@@ -14,17 +14,13 @@ collected right after: ~5 ms, where a full collection took 0.1-0.5 s in the runn
 
 from __future__ import annotations
 
-import gc
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from bot.core.mastery import LEVELS as LEVEL_NAMES
 from bot.core.model import ProgressSnapshot, TopicProgress
-from bot.render.formulas import MPL_LOCK, _clean_plain
+from bot.render.formulas import _clean_plain, drawing
 from bot.render.unicode import text_to_unicode
 
 __all__ = ["progress_chart", "CHART_SIZE_PX"]
@@ -54,41 +50,6 @@ def progress_chart(snapshot: ProgressSnapshot) -> bytes:
     """A ~1000x700 PNG of the learner's progress."""
     with drawing():
         return _draw(snapshot)
-
-
-@contextmanager
-def drawing() -> Iterator[None]:
-    """Hold the matplotlib lock with automatic garbage collection paused, and free the figure's cycles after
-    (see the module docstring). Figures (:mod:`bot.render.figures`) are drawn the same way."""
-    with MPL_LOCK:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            yield
-        finally:
-            if enabled:
-                gc.enable()
-            gc.collect(0)
-            _trim()
-
-
-@lru_cache(maxsize=1)
-def _libc_trim() -> Any:
-    """glibc's ``malloc_trim`` (None elsewhere)."""
-    try:
-        import ctypes
-
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-def _trim() -> None:
-    """Give the heap pages a drawing freed back to the system: a drawing allocates and frees megabytes in the
-    drawing thread, and what glibc keeps of them would add up to the process's resident memory (~0.01 ms)."""
-    trim = _libc_trim()
-    if trim is not None:
-        trim(0)
 
 
 def _draw(s: ProgressSnapshot) -> bytes:

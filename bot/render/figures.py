@@ -38,8 +38,7 @@ from bot.content.figures import (
     Vectors,
     eigenpairs,
 )
-from bot.render.charts import drawing
-from bot.render.formulas import cached_file, cached_in_memory, cached_png
+from bot.render.formulas import cached_file, cached_in_memory, cached_png, drawing
 from bot.render.unicode import latex_to_unicode
 
 __all__ = ["FigureError", "check", "draw", "figure_async", "figure_file", "figure_png", "figure_key", "png_of"]
@@ -303,6 +302,11 @@ def num(v: float, digits: int = 4) -> str:
     return f"{v:.{digits}g}".replace("-", "−")
 
 
+def _matrix_text(a: float, b: float, c: float, d: float) -> str:
+    """A 2×2 matrix row by row, as the content writes it: [[a, b], [c, d]]."""
+    return f"[[{num(a)}, {num(b)}], [{num(c)}, {num(d)}]]"
+
+
 def _pair(v: tuple[float, float]) -> str:
     return f"({num(v[0])}, {num(v[1])})"
 
@@ -403,42 +407,32 @@ def _vectors(spec: Vectors) -> Any:
     vs = [(float(v[0]), float(v[1])) for v in spec.vectors]
     names = list(spec.names) or ["a", "b", "c", "d"][: len(vs)]
     colors = [BLUE, ORANGE, PURPLE, RED]
-    points = [(0.0, 0.0), *vs]
+    result: tuple[str, tuple[float, float]] | None = None  # what ``show`` adds: its name and its tip
+    if spec.show != "none":
+        a, b = vs
+        k = (a[0] * b[0] + a[1] * b[1]) / (b[0] ** 2 + b[1] ** 2)  # the projection's multiple of b
+        result = {"sum": (f"{names[0]} + {names[1]}", (a[0] + b[0], a[1] + b[1])),
+                  "difference": (f"{names[0]} − {names[1]}", (a[0] - b[0], a[1] - b[1])),
+                  "projection": ("projection", (k * b[0], k * b[1]))}[spec.show]
+    points = [(0.0, 0.0), *vs, *([result[1]] if result else [])]
     fig = _figure()
     ax = _axes(fig, (0.06, 0.08, 0.9, 0.8), equal=True)
-    extra: list[tuple[str, Any]] = []
-    if spec.show == "sum":
-        (ax_, ay), (bx, by) = vs
-        s = (ax_ + bx, ay + by)
-        points.append(s)
-        extra.append(("sum", s))
-    elif spec.show == "difference":
-        (ax_, ay), (bx, by) = vs
-        points.append((ax_ - bx, ay - by))
-    elif spec.show == "projection":
-        (ax_, ay), (bx, by) = vs
-        k = (ax_ * bx + ay * by) / (bx * bx + by * by)
-        foot = (k * bx, k * by)
-        points.append(foot)
     lim = max(2.0, max(max(abs(x), abs(y)) for x, y in points) * 1.2 + 0.5)
     _plane(ax, lim)
     for v, name, color in zip(vs, names, colors, strict=False):
         _arrow(ax, (0, 0), v, color)
         _label(ax, v, name, color)
-    if spec.show == "sum":
-        a, b = vs
-        s = (a[0] + b[0], a[1] + b[1])
-        _arrow(ax, a, s, colors[1], width=2.2, alpha=0.55, style="--")
-        _arrow(ax, (0, 0), s, GREEN, width=3.5)
-        _label(ax, s, f"{names[0]} + {names[1]}", GREEN)
-    elif spec.show == "difference":
+    if spec.show == "sum" and result:
+        _arrow(ax, vs[0], result[1], colors[1], width=2.2, alpha=0.55, style="--")
+        _arrow(ax, (0, 0), result[1], GREEN, width=3.5)
+        _label(ax, result[1], result[0], GREEN)
+    elif spec.show == "difference" and result:
         a, b = vs
         _arrow(ax, b, a, GREEN, width=3.5)
-        _label(ax, ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), f"{names[0]} − {names[1]}", GREEN)
-    elif spec.show == "projection":
+        _label(ax, ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), result[0], GREEN)
+    elif spec.show == "projection" and result:
         a, b = vs
-        k = (a[0] * b[0] + a[1] * b[1]) / (b[0] ** 2 + b[1] ** 2)
-        foot = (k * b[0], k * b[1])
+        foot = result[1]
         n = math.hypot(*b)
         ux, uy = b[0] / n, b[1] / n
         reach = 3 * lim
@@ -453,17 +447,13 @@ def _vectors(spec: Vectors) -> Any:
         pn = math.hypot(px, py)
         if pn > 1e-9:
             px, py = px / pn * r, py / pn * r
-            sx, sy = -ux * r if k > 0 else ux * r, -uy * r if k > 0 else uy * r
+            toward = -1 if foot[0] * ux + foot[1] * uy > 0 else 1  # back along b's line, towards the origin
+            sx, sy = toward * ux * r, toward * uy * r
             ax.plot([foot[0] + sx, foot[0] + sx + px, foot[0] + px], [foot[1] + sy, foot[1] + sy + py, foot[1] + py],
                     color=MUTED, linewidth=1.3, zorder=3)
-        _label(ax, foot, "projection", GREEN, dy=-22)
+        _label(ax, foot, result[0], GREEN, dy=-22)
     side = [(f"{name} = {_pair(v)}", color) for v, name, color in zip(vs, names, colors, strict=False)]
-    if spec.show != "none":
-        a, b = vs
-        k = (a[0] * b[0] + a[1] * b[1]) / (b[0] ** 2 + b[1] ** 2)
-        result = {"sum": (f"{names[0]} + {names[1]}", (a[0] + b[0], a[1] + b[1])),
-                  "difference": (f"{names[0]} − {names[1]}", (a[0] - b[0], a[1] - b[1])),
-                  "projection": ("projection", (k * b[0], k * b[1]))}[spec.show]
+    if result:
         side.append((f"{result[0]} = {_pair(result[1])}", GREEN))
     if len(vs) == 2:
         (a1, a2), (b1, b2) = vs
@@ -526,7 +516,7 @@ def _linear_map(spec: LinearMap) -> Any:
         _label(panels[0], v, f"v = {_pair(v)}", PURPLE)
         _arrow(panels[1], (0, 0), mv, PURPLE)
         _label(panels[1], mv, f"Av = {_pair(mv)}", PURPLE)
-    matrix = f"[[{num(a)}, {num(b)}], [{num(c)}, {num(d)}]]"
+    matrix = _matrix_text(a, b, c, d)
     _title(fig, _caption(spec, f"What A = {matrix} does to the plane"))
     return fig
 
@@ -559,7 +549,7 @@ def _eigenvectors(spec: Eigenvectors) -> Any:
     _arrow(ax, (0, 0), au, PURPLE, width=2.5)
     _label(ax, u, "u", GREY, dy=-20)
     _label(ax, au, "Au", PURPLE)
-    matrix = f"[[{num(a)}, {num(b)}], [{num(c)}, {num(d)}]]"
+    matrix = _matrix_text(a, b, c, d)
     side = [(f"A = {matrix}", INK), ("", INK)]
     for (lam, v), color in zip(shown, (GREEN, ORANGE), strict=False):
         side += [(f"λ = {num(lam)}", color), (f"  v = {_pair(v)}", color)]

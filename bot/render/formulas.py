@@ -15,6 +15,7 @@ functions from ``asyncio.to_thread`` is safe. Cached renders take no lock on mat
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -22,7 +23,8 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -73,6 +75,44 @@ _stats = {"memory_hits": 0, "disk_hits": 0, "renders": 0}
 
 # One lock for all matplotlib work in this package (charts use it too).
 MPL_LOCK = threading.RLock()
+
+
+@contextmanager
+def drawing() -> Iterator[None]:
+    """Hold the matplotlib lock with automatic garbage collection paused, and free the figure's cycles after,
+    for charts and figures (:mod:`bot.render.charts`, :mod:`bot.render.figures`). A figure is a web of
+    reference cycles: left to the collector they reach the oldest generation while it is drawn and pile up
+    until a rare full collection (see the charts module's docstring); collecting the youngest generation right
+    after a drawing frees it in ~5 ms."""
+    with MPL_LOCK:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if enabled:
+                gc.enable()
+            gc.collect(0)
+            _trim()
+
+
+@lru_cache(maxsize=1)
+def _libc_trim() -> Any:
+    """glibc's ``malloc_trim`` (None elsewhere)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _trim() -> None:
+    """Give the heap pages a drawing freed back to the system: a drawing allocates and frees megabytes in the
+    drawing thread, and what glibc keeps of them would add up to the process's resident memory (~0.01 ms)."""
+    trim = _libc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def set_cache_dir(path: str | os.PathLike[str] | None) -> None:
