@@ -17,14 +17,18 @@ from scipy import stats
 
 from bot.content.figures import KINDS, FigureSpec
 from bot.render import figures as F
-from bot.render.formulas import cache_stats, clear_memory_cache
+from bot.render.formulas import cache_stats, clear_memory_cache, get_cache_dir, set_cache_dir
 from tests.support.figures import Picture, hex_rgb, pixels
 
 
 @pytest.fixture(autouse=True)
-def _free_figures():
-    """The figures a test holds are reference cycles: collect them, so that no test finds another's."""
+def _free_figures(tmp_path):
+    """Each test draws into a cache of its own; the figures it holds are reference cycles: collect them, so
+    that no test finds another's."""
+    previous = get_cache_dir()
+    set_cache_dir(tmp_path / "cache")
     yield
+    set_cache_dir(previous)
     gc.collect()
 
 

@@ -15,6 +15,7 @@ from bot.render.charts import CHART_SIZE_PX, progress_chart
 from bot.render.formulas import (
     cache_stats,
     formula_error,
+    get_cache_dir,
     has_math,
     prepare_latex,
     render_text_png,
@@ -35,9 +36,10 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @pytest.fixture
 def cache_dir(tmp_path):
+    previous = get_cache_dir()  # the session's temporary cache (tests/conftest.py), not ./data
     set_cache_dir(tmp_path / "formulas")
     yield tmp_path / "formulas"
-    set_cache_dir(None)
+    set_cache_dir(previous)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -189,11 +191,12 @@ def test_cache_hits(cache_dir, monkeypatch) -> None:
 def test_unwritable_cache_dir_still_renders(tmp_path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
+    previous = get_cache_dir()
     set_cache_dir(blocker / "cache")
     try:
         assert (render_text_png("still $x^2$") or b"").startswith(PNG)
     finally:
-        set_cache_dir(None)
+        set_cache_dir(previous)
 
 
 def test_concurrent_renders(cache_dir) -> None:
