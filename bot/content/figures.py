@@ -337,34 +337,24 @@ KINDS = ("graph", "vectors", "linear-map", "eigenvectors", "unit-circle", "gradi
          "bayes")
 
 
+def _walk(v: object, text: Any) -> object:
+    """``v`` (a figure's dumped parameters) with ``text`` applied to every string in it."""
+    if isinstance(v, str):
+        return text(v)
+    if isinstance(v, dict):
+        return {k: _walk(x, text) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_walk(x, text) for x in v]
+    return v
+
+
 def strings(spec: BaseModel) -> list[str]:
     """Every text in a figure's parameters (for a template's placeholder search)."""
     out: list[str] = []
-
-    def walk(v: object) -> None:
-        if isinstance(v, str):
-            out.append(v)
-        elif isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list | tuple):
-            for x in v:
-                walk(x)
-
-    walk(spec.model_dump())
+    _walk(spec.model_dump(), out.append)
     return out
 
 
 def filled(spec: BaseModel, fill: Any) -> Any:
     """The figure with ``fill(text)`` applied to every text that has a placeholder (then checked again)."""
-
-    def walk(v: object) -> object:
-        if isinstance(v, str):
-            return fill(v) if "{@" in v else v
-        if isinstance(v, dict):
-            return {k: walk(x) for k, x in v.items()}
-        if isinstance(v, list | tuple):
-            return [walk(x) for x in v]
-        return v
-
-    return type(spec).model_validate(walk(spec.model_dump()))
+    return type(spec).model_validate(_walk(spec.model_dump(), lambda t: fill(t) if "{@" in t else t))
