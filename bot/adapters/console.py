@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.markup import to_plain
-from bot.core.model import Actor, Button, Reply
+from bot.core.model import Actor, Button, Reply, Terms
 from bot.core.ports import Clock, Destination
 from bot.core.reminders import ReminderService
 from bot.core.service import Core
@@ -35,8 +35,7 @@ def button_label(n: int, button: Button) -> str:
 class ConsoleChat:
     def __init__(self, core: Core, user: str, out: TextIO = sys.stdout, files_dir: Path = Path("data/exports")):
         self.core = core
-        self.actor = Actor("console", user, user, chat_id=f"console:{user}", is_private=True,
-                           answer_again="Type your next try.")
+        self.actor = Actor("console", user, user, chat_id=f"console:{user}", is_private=True)
         self.out = out
         self.files_dir = files_dir
         self.buttons: list[Button] = []
@@ -137,6 +136,8 @@ class ConsoleReminders:
     was closed is shown then, within the grace period; older ones are skipped — and at second 0 of every
     minute after. Only this learner's reminders are claimed: others sharing the database (``--user``, or a
     platform bot on the same PostgreSQL) keep theirs."""
+
+    terms = Terms()  # the neutral words: the console is one private chat
 
     def __init__(self, chat: ConsoleChat, catalog: Catalog, repo: Any, clock: Clock, grace_minutes: int = 60):
         self.chat = chat

@@ -42,7 +42,7 @@ from discord.ext import commands
 
 from bot.adapters.common import reply_images, split_text
 from bot.core.markup import to_markdown
-from bot.core.model import Actor, Reply
+from bot.core.model import Actor, Reply, Terms
 from bot.core.ports import Destination, RateLimited, Unreachable
 from bot.core.registry import Arg, Command
 from bot.core.service import suggest_zones
@@ -63,8 +63,19 @@ DESCRIPTION_LIMIT = 100
 ANSWER_ID = "answer"  # custom_id of the Answer button, of the modal and of its text field
 TEXT_PREFIX = "t:"  # custom_id of a button asking for text (and of its modal): t:<core action>
 ANSWER_LABEL = "Answer ✍️"  # the button the adapter adds to replies that expect an answer
-ANSWER_AGAIN = f"Press **{ANSWER_LABEL}** to try again."  # after a wrong try (Actor.answer_again)
-ANSWER_AGAIN_DM = f"Press **{ANSWER_LABEL}** to try again (or just send it here)."
+# Discord's words for the core's texts. The bot reads no server messages (no message intents there), so in a
+# server an answer goes through the Answer button's modal or /answer, never a reply to a message.
+TERMS = Terms(
+    chat="a server channel",
+    organisers="this server's organisers (members with **Manage Server**)",
+    community="server",
+    answer="Send your answer here",
+    answer_shared=f"Press **{ANSWER_LABEL}** to answer",
+    again=f"Press **{ANSWER_LABEL}** to try again (or just send it here).",
+    again_shared=f"Press **{ANSWER_LABEL}** to try again.",
+    answer_post=f"Press **{ANSWER_LABEL}** to answer",
+    posts_answered="with its buttons",
+)
 ANSWER_MAX_CHARS = 1000
 EMBED_COLOUR = discord.Colour(0x3B82F6)
 # Non-privileged: guild events (for the guild cache) and DMs (free-text answers arrive with their content).
@@ -465,7 +476,7 @@ class DiscordAdapter:
     async def on_dm_text(self, message: discord.Message) -> None:
         with self._handling():
             actor = Actor(PLATFORM, str(message.author.id), message.author.display_name,
-                          chat_id=str(message.channel.id), is_private=True, answer_again=ANSWER_AGAIN_DM)
+                          chat_id=str(message.channel.id), is_private=True, terms=TERMS)
             try:
                 for reply in await self.core.handle_text(actor, message.content):
                     for out in await render(reply):
@@ -526,7 +537,7 @@ def actor_of(interaction: discord.Interaction, *, admin_command: bool = False) -
         # organiser commands (the command's default permissions hide them from others too).
         is_admin=admin_command and guild_id is not None and interaction.permissions.manage_guild,
         guild_id=str(guild_id) if guild_id else None,
-        answer_again=ANSWER_AGAIN_DM if guild_id is None else ANSWER_AGAIN,
+        terms=TERMS,
     )
 
 
@@ -536,6 +547,8 @@ def actor_of(interaction: discord.Interaction, *, admin_command: bool = False) -
 class DiscordMessenger:
     """Reminders and posts. A user gets a DM (the DM channel is opened, then cached by discord.py);
     a destination without a user is a channel. 429s are handled by discord.py's rate limiter."""
+
+    terms = TERMS  # the words of posts and reminders
 
     def __init__(self, adapter: DiscordAdapter):
         self.adapter = adapter

@@ -53,7 +53,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters.common import reply_images, split_text
 from bot.config import Settings
 from bot.core.markup import esc, to_html, to_plain
-from bot.core.model import Actor, Reply
+from bot.core.model import Actor, Reply, Terms
 from bot.core.ports import Destination, RateLimited, Unreachable
 from bot.core.service import Core
 
@@ -85,6 +85,20 @@ def unreachable(exc: TelegramError) -> bool:
 
 
 _TAG = re.compile(r"<[^>]*>")
+
+# Telegram's words for the core's texts. In a group the bot sees only commands and replies to its own messages
+# (privacy mode), so a reply to its message is how an answer is typed there.
+TERMS = Terms(
+    chat="a group",
+    organisers="this group's admins",
+    community="group",
+    answer="Send your answer as a message",
+    answer_shared="Reply to this message with your answer",
+    again="Send your next try as a message.",
+    again_shared="Reply to this message with your next try.",
+    answer_post="Reply to this message with your answer",
+    posts_answered="with its buttons or by replying to it",
+)
 
 Send = Callable[..., Awaitable[Any]]
 
@@ -134,7 +148,7 @@ def actor_for(user: User, chat: Chat | None, *, is_admin: bool = False) -> Actor
         PLATFORM, str(user.id), user.full_name or user.username or str(user.id),
         chat_id=str(chat.id if chat is not None else user.id), is_private=private, is_admin=is_admin,
         guild_id=None if private or chat is None else str(chat.id),
-        answer_again="Send your next try as a message." if private else "Reply to this message with your next try.",
+        terms=TERMS,
     )
 
 
@@ -161,6 +175,8 @@ class TelegramMessenger:
     chat) and ``RateLimited`` when Telegram still says "wait" after the limiter's retries; other errors
     (a network that stays down) propagate after the retries.
     """
+
+    terms = TERMS  # the words of posts and reminders
 
     def __init__(self, bot: Any, retry_delays: Sequence[float] = (1.0, 3.0, 10.0)):
         self.bot = bot

@@ -38,8 +38,8 @@ from weakref import WeakKeyDictionary
 from bot.content.model import Prompt
 from bot.core.learning import answer_markup
 from bot.core.markup import esc
-from bot.core.model import Button, Reply
-from bot.core.ports import AnswerRecord, Destination, Messenger, RateLimited, Unreachable
+from bot.core.model import DEFAULT_TERMS, Button, Reply, Terms
+from bot.core.ports import AnswerRecord, Destination, Messenger, RateLimited, Unreachable, terms_of
 from bot.core.reminders import DEFAULT_RATES, RateLimiter, local_instant, next_instant, parse_hhmm
 from bot.core.service import UsageError, zone
 from bot.practice import srs, template
@@ -418,14 +418,14 @@ def _board_buttons(ch: Challenge) -> tuple[Button, ...]:
     return (Button("Join 🙋", f"cj:{ch.id}", "success"), Button("Leaderboard 🏆", f"cl:{ch.id}"))
 
 
-def announcement(catalog: Catalog, ch: Challenge) -> Reply:
+def announcement(catalog: Catalog, ch: Challenge, terms: Terms = DEFAULT_TERMS) -> Reply:
     first = day_instant(ch, 1)
     text = (
         f"🏁 **New study challenge: {esc(topic_title(catalog, ch.topic))}**\n"
         f"{ch.days} day{'s' if ch.days != 1 else ''} · a prompt here every day at {ch.post_time} ({ch.timezone}) · "
         f"the first on {local_text(first, ch.timezone)}\n\n"
-        "Press **Join** (or type `/challenge join`) to take part. Answer each day's prompt with its buttons or by "
-        "replying to it (or `/answer <your answer>` here): your first answer counts, until the next post.\n\n"
+        f"Press **Join** (or type `/challenge join`) to take part. Answer each day's prompt {terms.posts_answered} "
+        "(or `/answer <your answer>` here): your first answer counts, until the next post.\n\n"
         f"{scoring_text(catalog, ch)}\n\n`/leaderboard` shows the standings."
     )
     return Reply(text, buttons=(_board_buttons(ch),), private=False)
@@ -437,7 +437,8 @@ def posted(prompt: Prompt, ch: Challenge, day: int) -> Instance:
     return template.instance(prompt, None, "challenge", ch.id, day)
 
 
-def post_reply(catalog: Catalog, ch: Challenge, day: int, prompt: Prompt, closes_at: datetime) -> Reply:
+def post_reply(catalog: Catalog, ch: Challenge, day: int, prompt: Prompt, closes_at: datetime,
+               terms: Terms = DEFAULT_TERMS) -> Reply:
     prompt = posted(prompt, ch, day).prompt
     if ch.kind == CHALLENGE:
         head = f"📅 **Day {day} of {ch.days}** · {esc(topic_title(catalog, ch.topic))} challenge"
@@ -449,7 +450,7 @@ def post_reply(catalog: Catalog, ch: Challenge, day: int, prompt: Prompt, closes
         how = "Choose your answer below"
         rows += [(Button(option_label(opt), f"cc:{ch.id}:{day}:{i}"),) for i, opt in enumerate(a.options)]
     else:
-        how = f"Answer with **Answer ✍️** or by replying to this message ({example_for(a)})"
+        how = f"{terms.answer_post} ({example_for(a)})"
         rows.append((Button("Answer ✍️", f"ca:{ch.id}:{day}", "primary", asks_text=True),))
     counts = ("your first answer counts (no second tries, so the scoring is fair)" if ch.kind == CHALLENGE
               else "one answer each, and it counts for your own streak")
@@ -494,12 +495,11 @@ def final_reply(catalog: Catalog, ch: Challenge, board: list[Standing]) -> Reply
 
 def _in_group(ctx: Ctx, what: str) -> None:
     if ctx.actor.is_private or not ctx.actor.chat_id:
-        raise UsageError(f"{what} works in a server channel or a group: run it there.")
+        raise UsageError(f"{what} works in {ctx.actor.terms.chat}: run it there.")
 
 
-def _refuse(command: str) -> Reply:
-    return Reply(f"🚫 `{command}` is for this server's organisers (Discord: Manage Server; Telegram: the group's "
-                 "admins). Nothing was changed.")
+def _refuse(ctx: Ctx, command: str) -> Reply:
+    return Reply(f"🚫 `{command}` is for {ctx.actor.terms.organisers}. Nothing was changed.")
 
 
 async def _current(ctx: Ctx, kind: str = CHALLENGE) -> Challenge | None:
@@ -527,7 +527,7 @@ async def challenge_command(ctx: Ctx, a: dict[str, Any]) -> Reply | list[Reply]:
     action = a["action"]
     _in_group(ctx, "/challenge")
     if action in ADMIN_ACTIONS and not ctx.actor.is_admin:
-        return _refuse(f"/challenge {action}")
+        return _refuse(ctx, f"/challenge {action}")
     if action == "start":
         return await start(ctx, a)
     if action == "join":
@@ -576,7 +576,7 @@ async def start(ctx: Ctx, a: dict[str, Any]) -> Reply:
     if ch is None:  # another organiser was quicker
         raise UsageError("A challenge is already running here (one per channel or group).")
     log.info("challenge %s started in %s:%s (%s days)", ch.id, ch.platform, ch.chat_id, days)
-    return announcement(ctx.catalog, ch)
+    return announcement(ctx.catalog, ch, ctx.actor.terms)
 
 
 async def end(ctx: Ctx, ch: Challenge) -> Reply:
@@ -621,11 +621,12 @@ async def join(ctx: Ctx, ch: Challenge | None) -> Reply:
         raise _no_challenge()
     learner = await ctx.learner()
     state = await ctx.repo.join_challenge(ch.id, learner.id, ctx.now)
-    name = esc(learner.display_name)
+    # personal replies: the person's own screen (Discord) or quoted under their name (Telegram groups), so the
+    # name is not said again
     if state == "already":
-        return Reply(f"You're already in this challenge, {name}. `/leaderboard` shows the standings.")
+        return Reply("You're already in this challenge. `/leaderboard` shows the standings.")
     back = " again" if state == "back" else ""
-    return Reply(f"🙋 You're in{back}, {name}! Answer each day's prompt here; `/leaderboard` shows the standings.")
+    return Reply(f"🙋 You're in{back}! Answer each day's prompt here; `/leaderboard` shows the standings.")
 
 
 async def leave(ctx: Ctx, ch: Challenge) -> Reply:
@@ -783,7 +784,7 @@ async def answer_in_chat(ctx: Ctx, text: str) -> Reply | None:
 async def daily_post_command(ctx: Ctx, a: dict[str, Any]) -> Reply:
     _in_group(ctx, "/daily post")
     if not ctx.actor.is_admin:
-        return _refuse("/daily post")
+        return _refuse(ctx, "/daily post")
     when = (a.get("time") or "").strip().lower()
     if not when:
         raise UsageError("Give the time: `/daily post 19:00 Europe/Berlin`, or `/daily post off`.")
@@ -941,7 +942,8 @@ class ChallengeService:
             return
         assert d.prompt_id is not None and d.closes_at is not None
         prompt = self.catalog.prompt_by_id[d.prompt_id]
-        outcome = await self._deliver(where, post_reply(self.catalog, ch, d.day, prompt, d.closes_at))
+        outcome = await self._deliver(where, post_reply(self.catalog, ch, d.day, prompt, d.closes_at,
+                                                        terms_of(self.messengers[ch.platform])))
         await self.repo.record_post_outcome(ch.id, d.day, outcome)
         if outcome == "sent":
             stats.posted += 1

@@ -100,7 +100,7 @@ def build_registry() -> Registry:
         learner = await ctx.learner()
         reviewing = ctx.catalog.prompt_by_id.get(learner.open_prompt or "")
         if learner.open_source == "review" and reviewing is not None:
-            return learning.open_question_reply(ctx.catalog, learner, reviewing)
+            return learning.open_question_reply(ctx.catalog, learner, reviewing, ctx.actor.answer_how)
         due = await learning.due_review(ctx, learner)
         if due is None:
             nxt = await ctx.repo.next_review_at(learner.id)
@@ -108,7 +108,7 @@ def build_registry() -> Registry:
             return Reply(f"🔁 No reviews are due right now.{when} Type /next to keep learning.",
                          buttons=((NEXT_BUTTON,),))
         if learner.open_prompt == due.prompt.id:
-            return learning.open_question_reply(ctx.catalog, learner, due.prompt)
+            return learning.open_question_reply(ctx.catalog, learner, due.prompt, ctx.actor.answer_how)
         return await learning.open_prompt(ctx, due.prompt, "review")
 
     @c("placement", "A short quiz that places you: units you already know are marked known",
@@ -247,7 +247,8 @@ def build_registry() -> Registry:
         if a.get("action") == "post":
             return await challenges.daily_post_command(ctx, a)
         if a:
-            raise UsageError("`/daily` shows today's prompt; organisers use `/daily post HH:MM [zone]` in a group.")
+            raise UsageError("`/daily` shows today's prompt; organisers use `/daily post HH:MM [zone]` in "
+                             f"{ctx.actor.terms.chat}.")
         return await open_daily(ctx)
 
     @c("challenge", "A study challenge in this channel or group: start, end, status, join, leave",
@@ -357,7 +358,7 @@ async def open_daily(ctx: Ctx) -> Reply:
         drawn = learning.daily_instance(prompt, learner.id, today)
         await ctx.repo.set_daily_prompts([(learner.id, today, prompt.id, drawn.stored)], ctx.now)
     if learner.open_prompt == prompt.id:
-        return learning.open_question_reply(ctx.catalog, learner, prompt)
+        return learning.open_question_reply(ctx.catalog, learner, prompt, ctx.actor.answer_how)
     had = await learning.daily_answered(ctx, learner, prompt.id)
     if had:
         return Reply(had, buttons=((NEXT_BUTTON,),))

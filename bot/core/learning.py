@@ -23,7 +23,7 @@ from bot.content.model import Prompt, Unit
 from bot.core import mastery
 from bot.core.markup import esc
 from bot.core.mastery import CLOSED, Mastery, is_closed
-from bot.core.model import Button, Reply
+from bot.core.model import DEFAULT_TERMS, Button, Reply
 from bot.core.ports import AnswerRecord, LastAttempt, Learner, PromptStats, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError, zone
 from bot.practice import srs, template
@@ -186,9 +186,9 @@ def lesson_reply(catalog: Catalog, unit: Unit, learner: Learner) -> Reply:
 
 
 def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = False,
-                   tried: tuple[str, ...] = (), hints: int = 0) -> Reply:
+                   tried: tuple[str, ...] = (), hints: int = 0, how: str = DEFAULT_TERMS.answer) -> Reply:
     """A practice question with its buttons; ``tried``: the wrong tries so far of an open question, ``hints``
-    the hints it has shown."""
+    the hints it has shown; ``how``: how to answer it where it is shown, in the platform's words."""
     unit = catalog.unit_by_id[catalog.unit_of_prompt[prompt.id]]
     head = {"review": "🔁 Review", "daily": "☀️ Today's prompt", PLACEMENT: "🧭 Placement"}.get(source, "✏️ Practice")
     stars = "★" * prompt.difficulty + "☆" * (3 - prompt.difficulty)
@@ -202,7 +202,7 @@ def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = 
     if a.kind == "self":
         lines.append("Work it out, then press **Show solution** and grade yourself.")
     elif a.kind != "choice":
-        lines.append(f"Reply with your answer ({example_for(a)}), or use /answer.")
+        lines.append(f"{how} ({example_for(a)}), or use /answer.")
     tools = [hint_button(prompt, hints), Button("Show solution", f"v:{prompt.id}")]
     if source == PLACEMENT:  # a quiz: no hints, no solution; not knowing is an answer
         tools = [Button("I don't know", f"k:{prompt.id}"), Button("Stop quiz", "pl:stop")]
@@ -258,13 +258,14 @@ def as_asked(prompt: Prompt, learner: Learner) -> Instance:
     return template.instance(prompt, learner.open_params, learner.id, learner.open_at)
 
 
-def open_question_reply(catalog: Catalog, learner: Learner, prompt: Prompt) -> Reply:
-    """The learner's open question as it stands: its tries so far, or a self-graded one's grading buttons."""
+def open_question_reply(catalog: Catalog, learner: Learner, prompt: Prompt, how: str = DEFAULT_TERMS.answer) -> Reply:
+    """The learner's open question as it stands: its tries so far, or a self-graded one's grading buttons;
+    ``how``: how to answer it where it is shown (``Actor.answer_how``)."""
     prompt = as_asked(prompt, learner).prompt
     if prompt.answer.kind == "self" and learner.open_revealed:
         return grading_reply(prompt, f"_This question waits for your grade:_\n\n{prompt.question.strip()}")
     return question_reply(catalog, prompt, learner.open_source or "practice", again=True, tried=learner.tried,
-                          hints=learner.open_hints)
+                          hints=learner.open_hints, how=how)
 
 
 # ---------------------------------------------------------------- the next step
@@ -278,7 +279,8 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
             intro = "\n\n".join(x for x in (intro, "🧭 You are in the placement quiz. Answer the question below (or "
                                                      "press **I don't know**) to go on, or `/placement stop` to stop "
                                                      "it; what it found is kept and /next goes on from there.") if x)
-        return prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt]), intro)
+        return prefixed(open_question_reply(catalog, learner, catalog.prompt_by_id[learner.open_prompt],
+                                            ctx.actor.answer_how), intro)
     due = await due_review(ctx, learner)
     if due is not None and due.run < REVIEWS_BEFORE_NEW:
         return prefixed(await open_prompt(ctx, due.prompt, "review"), intro)
@@ -294,8 +296,8 @@ async def next_step(ctx: Ctx, *, intro: str = "") -> Reply:
     if unit is None:
         return prefixed(Reply(
             "🎓 You have completed every unit of the track — wonderful work!\n\n"
-            "Keep it fresh with /review when reviews are due, check /progress, or ask your server's "
-            "organisers for a challenge."
+            "Keep it fresh with /review when reviews are due, check /progress, or ask your "
+            f"{ctx.actor.terms.community}'s organisers for a challenge."
         ), intro)
     st = states.get(unit.id)
     if st is None or not st.lesson_done:
@@ -321,7 +323,7 @@ async def open_prompt(ctx: Ctx, prompt: Prompt, source: str) -> Reply:
         learner.id, open_prompt=prompt.id, open_source=source, open_hints=0, open_revealed=False,
         open_at=ctx.now, lesson_unit=None, open_tried="", open_params=drawn.stored,
     )
-    return question_reply(ctx.catalog, drawn.prompt, source)
+    return question_reply(ctx.catalog, drawn.prompt, source, how=ctx.actor.answer_how)
 
 
 # ---------------------------------------------------------------- lessons

@@ -11,6 +11,27 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Terms:
+    """A platform's words for what the core's texts mention: each adapter gives its own (Actor.terms, and its
+    Messenger's ``terms`` for posts and reminders), so no reply names another platform's things. These
+    defaults are the console's, and read right anywhere."""
+
+    chat: str = "a group chat"  # where challenges and daily posts run: "/challenge works in {chat}"
+    organisers: str = "the chat's organisers"  # who may run organiser commands there: "is for {organisers}"
+    community: str = "study group"  # whose organisers start challenges: "ask your {community}'s organisers"
+    answer: str = "Type your answer"  # how an open question is answered in a private chat ...
+    answer_shared: str = "Reply to this message with your answer"  # ... and in a shared one
+    again: str = "Type your next try."  # how to answer again after a wrong try, in a private chat ...
+    again_shared: str = "Reply to this message with your next try."  # ... and in a shared one
+    # how a challenge or daily post is answered by typing (it also has an **Answer ✍️** button) ...
+    answer_post: str = "Press **Answer ✍️** or reply to this message"
+    posts_answered: str = "with its buttons or by replying to it"  # ... said once, when a challenge starts
+
+
+DEFAULT_TERMS = Terms()
+
+
+@dataclass(frozen=True)
 class Actor:
     """Who is talking to the bot, and where."""
 
@@ -21,8 +42,17 @@ class Actor:
     is_private: bool = True  # a DM / private chat / console
     is_admin: bool = False  # may run organiser commands here (Manage Server; group admin)
     guild_id: str | None = None  # Discord server or Telegram group the chat belongs to
-    # how to answer an open question again here, in this platform's words (after a wrong try)
-    answer_again: str = "Try again with `/answer <your answer>`."
+    terms: Terms = field(default_factory=Terms)  # this platform's words (the adapter's)
+
+    @property
+    def answer_how(self) -> str:
+        """How to answer an open question here, in this platform's words."""
+        return self.terms.answer if self.is_private else self.terms.answer_shared
+
+    @property
+    def answer_again(self) -> str:
+        """How to answer an open question again here (after a wrong try)."""
+        return self.terms.again if self.is_private else self.terms.again_shared
 
     @property
     def key(self) -> str:

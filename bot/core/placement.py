@@ -169,7 +169,7 @@ async def stop(ctx: Ctx, learner: Learner, quiz: Quiz | None) -> Reply:
 def question(ctx: Ctx, learner: Learner, quiz: Quiz) -> Reply:
     """The quiz's open question as it stands, with how far the quiz is."""
     prompt = ctx.catalog.prompt_by_id[learner.open_prompt or ""]
-    reply = learning.open_question_reply(ctx.catalog, learner, prompt)
+    reply = learning.open_question_reply(ctx.catalog, learner, prompt, ctx.actor.answer_how)
     return learning.prefixed(reply, _counter(quiz))
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.core.model import Reply
+from bot.core.model import Reply, Terms
 
 Clock = Callable[[], datetime]  # returns an aware UTC instant
 
@@ -167,6 +167,17 @@ class Destination:
 
 
 class Messenger(Protocol):
-    """Outgoing messages for reminders and challenge posts. Raises Unreachable / RateLimited."""
+    """Outgoing messages for reminders and challenge posts. Raises Unreachable / RateLimited.
+
+    ``terms``: the platform's words, for the texts of what it sends (a messenger without them gets the
+    neutral defaults, see :func:`terms_of`)."""
+
+    terms: Terms
 
     async def send(self, destination: Destination, reply: Reply) -> None: ...
+
+
+def terms_of(messenger: Messenger) -> Terms:
+    """The words of a messenger's platform; the neutral ones for a messenger that has none of its own."""
+    terms = getattr(messenger, "terms", None)
+    return terms if isinstance(terms, Terms) else Terms()

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 from bot.content.model import Prompt
 from bot.core import learning, streaks
 from bot.core.markup import esc
-from bot.core.model import Button, Reply
-from bot.core.ports import Destination, Learner, Messenger, RateLimited, UnitState, Unreachable
+from bot.core.model import DEFAULT_TERMS, Button, Reply, Terms
+from bot.core.ports import Destination, Learner, Messenger, RateLimited, UnitState, Unreachable, terms_of
 from bot.core.service import zone
 
 if TYPE_CHECKING:
@@ -166,18 +166,20 @@ def streak_line(s: streaks.Streak) -> str:
 
 
 def reminder_reply(catalog: Catalog, learner: Learner, s: streaks.Streak, prompt: Prompt | None,
-                   snoozed: bool = False, questions: dict[tuple, Reply] | None = None, *, day: date) -> Reply:
-    """The reminder of the learner's local date ``day``: its Snooze button works on that date only."""
+                   snoozed: bool = False, questions: dict[tuple, Reply] | None = None, *, day: date,
+                   how: str = DEFAULT_TERMS.answer) -> Reply:
+    """The reminder of the learner's local date ``day``: its Snooze button works on that date only; ``how``:
+    how to answer its question in the learner's private chat, in their platform's words."""
     head = "⏰ Snoozed reminder" if snoozed else f"☀️ Hi {esc(learner.display_name)}, time to study"
     if s.today_done:
         return Reply(f"{head}\n\n{streak_line(s)}", buttons=((learning.NEXT_BUTTON,),))
     parts = [head, "", streak_line(s)]
     rows: list[tuple[Button, ...]] = []
     if prompt is not None:
-        key = (prompt.id, prompt.question, prompt.answer.options)  # a template's instances differ
+        key = (prompt.id, prompt.question, prompt.answer.options, how)  # a template's instances differ
         q = questions.get(key) if questions is not None else None
         if q is None:
-            q = learning.question_reply(catalog, prompt, "daily")
+            q = learning.question_reply(catalog, prompt, "daily", how=how)
             if questions is not None:
                 questions[key] = q
         parts += ["", q.text]
@@ -315,7 +317,8 @@ class ReminderService:
                     if new:
                         dailies.append((c.learner.id, c.decision.local_date, prompt.id, drawn.stored))
                 reply = reminder_reply(self.catalog, c.learner, s, prompt, snoozed=c.decision.kind != "daily",
-                                       questions=questions, day=c.decision.local_date)
+                                       questions=questions, day=c.decision.local_date,
+                                       how=self._terms(c).answer)
             replies.append((c, reply))
         if dailies:
             await self.repo.set_daily_prompts(dailies, now)
@@ -351,6 +354,11 @@ class ReminderService:
             stats.released = len(released)
             log.info("stopping: %d claimed reminders given back, to be sent later", len(released))
         return stats
+
+    def _terms(self, c: Claim) -> Terms:
+        """The words of the platform a claim is sent on."""
+        messenger = self.messengers.get(c.destination.platform) if c.destination is not None else None
+        return terms_of(messenger) if messenger is not None else DEFAULT_TERMS
 
     async def _deliver(self, c: Claim, reply: Reply) -> str:
         assert c.destination is not None

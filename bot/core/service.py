@@ -339,7 +339,9 @@ class Core:
 
     async def _run(self, ctx: Ctx, command: Command, args: str | dict[str, Any]) -> Any:
         if command.admin and not ctx.actor.is_admin:
-            return Reply(f"/{command.name} is for this server's organisers (admins) only.")
+            terms = ctx.actor.terms
+            whom = f"works in {terms.chat}, for its organisers" if ctx.actor.is_private else f"is for {terms.organisers}"
+            return Reply(f"🚫 /{command.name} {whom}. Nothing was changed.")
         values = parse_args(self, command, args)
         return await command.handler(ctx, values)
 

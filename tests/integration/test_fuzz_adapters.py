@@ -60,6 +60,7 @@ from tests.support.fuzzing import (
     rejected,
     someone_elses,
 )
+from tests.support.wording import foreign_words
 
 # one worker runs the module in order: each "reached the core" guard reads the world its fuzz test left
 pytestmark = [pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:DeprecationWarning"),
@@ -68,6 +69,13 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*attribute `retry_after`:Depre
 TOKEN = "123456789:AAH-fuzz-token-0123456789abcdef"
 GROUP = -1009876543210
 WATCHED = ("bot", "telegram", "discord", "httpx")
+
+
+def own_words(where: str, platform: str, op: Any, found: list[str]) -> None:
+    """What the bot said names no other platform's things (unless it echoes what the fuzzer typed)."""
+    typed = foreign_words(platform, " ".join(map(str, op)))
+    said, found[:] = list(found), []
+    assert typed or not said, f"{where}: {said}"
 
 
 def _bytes_cut(text: str, limit: int) -> str:
@@ -224,6 +232,7 @@ class TelegramWorld(Harness):
         failed = [(c.method, c.status, c.params.get("text", "")[:80]) for c in self.fake.calls[calls:]
                   if c.status != 200 and c.method != "getUpdates"]
         assert not failed, f"{where}: Telegram refused {failed}"
+        own_words(where, "telegram", op, self.fake.foreign)
         popups = [c.params for c in self.fake.calls[calls:] if c.method == "answerCallbackQuery"
                   and c.params.get("show_alert") in (True, "true") and str(c.params.get("text", "")).startswith("🔒")]
         if someone_elses(pressed, str(user["id"])):  # a button meant for someone else: a popup for the presser only
@@ -416,6 +425,7 @@ class DiscordWorld(Harness):
         if with_buttons:
             self.last[key] = with_buttons[-1]
         assert not f.unknown_routes, f"{where}: {f.unknown_routes}"
+        own_words(where, "discord", op, f.foreign)
 
     def _check_interaction(self, where: str, it: Interaction) -> list[Msg]:
         assert it.callbacks, f"{where}: never acknowledged"
@@ -531,6 +541,7 @@ def test_console_survives_anything(tmp_path_factory, lines):
         assert not any(SORRY in r.text for r in replies), line
         world.run(world.chat.show(replies))
         assert world.out.getvalue().strip(), line
+        assert foreign_words("console", line) or not foreign_words("console", world.out.getvalue()), line
         assert not world.errors.records, [r.getMessage() for r in world.errors.records]
 
 

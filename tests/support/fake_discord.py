@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.support.wording import scan
+
 API = "/api/v10"
 MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
@@ -199,6 +201,7 @@ class FakeDiscord:
         self.dm_of_user: dict[int, int] = {}
         self.closed_dms: set[int] = set()
         self.messages: list[Msg] = []  # channel messages (DMs included), not interaction messages
+        self.foreign: list[str] = []  # what the bot said that names Telegram's things (tests.support.wording)
         self.interactions: dict[int, Interaction] = {}
         self.requests: list[tuple[str, str]] = []
         self.unknown_routes: list[tuple[str, str]] = []
@@ -594,6 +597,7 @@ class FakeDiscord:
         guild = int(request.match_info["guild"]) if "guild" in request.match_info else None
         payload = await request.json()
         self.command_puts.append((guild, payload))
+        scan("discord", self.foreign, *(str(c.get("description", "")) for c in payload))
         registered = []
         for cmd in payload:
             registered.append({
@@ -619,9 +623,11 @@ class FakeDiscord:
 
     def _msg(self, channel_id: int, data: dict[str, Any], files: list[tuple[str, bytes]],
              interaction: Interaction | None = None) -> Msg:
-        return Msg(self.snowflake(), channel_id, data.get("content") or "", data.get("embeds") or [],
-                   data.get("components") or [], files, int(data.get("flags") or 0),
-                   interaction.id if interaction else None)
+        msg = Msg(self.snowflake(), channel_id, data.get("content") or "", data.get("embeds") or [],
+                  data.get("components") or [], files, int(data.get("flags") or 0),
+                  interaction.id if interaction else None)
+        scan("discord", self.foreign, msg.text, *msg.labels)
+        return msg
 
     def _interaction(self, request: web.Request) -> Interaction | None:
         key = request.match_info.get("iid")

@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.wording import scan
+
 BOT_ID = 4242
 BOT_USERNAME = "MathStudyBot"
 JSON_FIELDS = {"reply_markup", "reply_parameters", "commands", "scope", "link_preview_options",
@@ -144,6 +146,7 @@ class FakeTelegram:
         self.chats: dict[int, dict] = {}
         self.users: dict[int, dict] = {}
         self.history: dict[int, list[Shown]] = {}  # every message of each chat, people's and the bot's
+        self.foreign: list[str] = []  # what the bot said that names Discord's things (tests.support.wording)
         self._json: dict[tuple[int, int], dict] = {}
         self._message_ids: dict[int, itertools.count] = {}
         self._updates: list[dict] = []
@@ -399,6 +402,7 @@ class FakeTelegram:
             msg["reply_to_message"] = reply_json
         self._json[(chat["id"], shown.message_id)] = msg
         self.history[chat["id"]].append(shown)
+        scan("telegram", self.foreign, shown.text, *shown.labels)
         return msg
 
     @staticmethod
@@ -443,6 +447,7 @@ class FakeTelegram:
             if not 1 <= len(c.get("description", "")) <= 256:
                 raise ApiError(400, "Bad Request: command description is invalid")
         self.commands[(params.get("scope") or {"type": "default"})["type"]] = commands
+        scan("telegram", self.foreign, *(str(c.get("description", "")) for c in commands))
         return True
 
     async def _m_getmycommands(self, params: dict, files: dict) -> list:
@@ -504,6 +509,7 @@ class FakeTelegram:
         if qid not in self.callbacks or qid in self.answered:
             raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
         self.answered[qid] = params
+        scan("telegram", self.foreign, str(params.get("text") or ""))
         return True
 
     async def _m_editmessagereplymarkup(self, params: dict, files: dict) -> dict:

@@ -133,10 +133,10 @@ async def test_start_by_name_or_position_and_refusals_change_nothing(core, repo,
 
     before = await db_state(repo)
     cases = {
-        (ANN, "/challenge start all 3 19:00"): "is for this server's organisers",
-        (ANN, "/challenge end"): "is for this server's organisers",
-        (ANN, "/challenge status"): "is for this server's organisers",
-        (ANN, "/daily post 08:00"): "is for this server's organisers",
+        (ANN, "/challenge start all 3 19:00"): "is for the chat's organisers",
+        (ANN, "/challenge end"): "is for the chat's organisers",
+        (ANN, "/challenge status"): "is for the chat's organisers",
+        (ANN, "/daily post 08:00"): "is for the chat's organisers",
         (ORG, "/challenge start all 3 19:00"): "already running here",
         (person("100", "-1003", admin=True), "/challenge start more 7 19:00"): "at most 6 days",
         (person("100", "-1003", admin=True), "/challenge start all 3"): "give its days and time",
@@ -148,7 +148,7 @@ async def test_start_by_name_or_position_and_refusals_change_nothing(core, repo,
             "days must be a whole number from 1 to 60. Usage",
         (person("100", "-1003", admin=True), "/challenge start nope 3 19:00"): "don't know a topic",
         (Actor("telegram", "100", "Olga", chat_id="100", is_admin=True), "/challenge start all 3 19:00"):
-            "works in a server channel or a group",
+            "works in a group chat",
         (ANN, "/challenge leave"): "not in this challenge",
         (person("1", "-1003"), "/challenge join"): "no challenge running here",
     }

@@ -311,3 +311,15 @@ def test_hints_and_solutions_write_their_maths_as_maths(real):
             if found:
                 raw.append(f"{pid} {where}: {found}")
     assert raw == []
+
+
+def test_the_curriculum_names_no_chat_platform():
+    """Lessons and questions are shown on Discord, on Telegram and in the console alike: none of them may
+    name a platform's things (a "server" in a word problem reads as the Discord server on Telegram)."""
+    from tests.support.wording import foreign_words
+
+    found = [f"{path.relative_to(CONTENT)}:{n}: {line.strip()}"
+             for path in sorted(CONTENT.rglob("*.yaml"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if foreign_words("console", line) or foreign_words("discord", line)]
+    assert not found, "\n".join(found)

@@ -55,7 +55,7 @@ async def test_a_server_challenge_from_start_to_the_final_post(fake, bot, catalo
     assert announcement.button("Join")["custom_id"] == "b:cj:1"
 
     msg = only(await press(fake, bot, fake.ada, announcement, "Join"))
-    assert msg.ephemeral and "You're in, Ada" in msg.text
+    assert msg.ephemeral and "🙋 You're in!" in msg.text and "Ada" not in msg.text
     for u in (bob, cat):
         assert "You're in" in only(await run(fake, bot, u, "challenge", action="join")).text
 

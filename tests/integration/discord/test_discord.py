@@ -76,7 +76,7 @@ async def test_admin_commands_need_manage_server_by_default_and_at_run_time(fake
 
     # Ada has no Manage Server (say a server admin opened the command to everyone): a clear refusal.
     msg = only(await run(fake, adapter, fake.ada, "post_challenge", level=2))
-    assert msg.ephemeral and "/post_challenge is for this server's organisers (admins) only." in msg.text
+    assert msg.ephemeral and "/post_challenge is for this server's organisers (members with **Manage Server**)" in msg.text
     # Olga has it through her role: the command runs, and its public reply is not ephemeral.
     msg = only(await run(fake, adapter, fake.olga, "post_challenge", level=2, kind="proof"))
     assert not msg.ephemeral and msg.text == "Posted a level 2 proof challenge."

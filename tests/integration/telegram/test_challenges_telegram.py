@@ -49,7 +49,7 @@ async def test_a_group_challenge_from_start_to_the_final_post(tmp_path, catalog,
 
         # a member may not start one: a clear refusal, nothing created
         [refused] = await ann.say("/challenge start all 2 19:00 Europe/Berlin")
-        assert "is for this server's organisers" in refused.text and refused.reply_to is not None
+        assert "is for this group's admins" in refused.text and refused.reply_to is not None
         assert await bot.core.repo.open_challenge("telegram", str(GROUP), "challenge") is None
         [announcement] = await org.say("/challenge start topic:all days:2 time:19:00 Europe/Berlin")
         assert "New study challenge: All topics" in announcement.text and announcement.reply_to is None  # public
@@ -57,7 +57,7 @@ async def test_a_group_challenge_from_start_to_the_final_post(tmp_path, catalog,
         assert len(fake.calls_of("getChatMember")) == 2  # asked for the organiser actions only
 
         [joined] = await ann.press(announcement, "Join")
-        assert "You're in, Ann" in joined.text and joined.text.startswith("Ann ")
+        assert joined.text.startswith("Ann 🙋 You're in!") and joined.text.count("Ann") == 1
         for member in (bob, cat):
             [joined] = await member.say("/challenge join")
             assert "You're in" in joined.text
@@ -118,7 +118,7 @@ async def test_a_group_challenge_from_start_to_the_final_post(tmp_path, catalog,
         assert lines[2].startswith("🥇 Bob — 30 points") and lines[3].startswith("🥈 Ann — 30 points")
         assert "Cat — 0 points" in board.text and "You: #3 of 3 — 0 points" in board.text
         [refused] = await bob.say("/challenge end")
-        assert "is for this server's organisers" in refused.text
+        assert "is for this group's admins" in refused.text
 
         # a second group's challenge sees none of this
         group2 = fake.group(GROUP2, "Other group")
@@ -166,7 +166,7 @@ async def test_daily_post_in_a_group_and_off(tmp_path, catalog, clock):
         fake.admins.add((GROUP, org.id))
         clock.set(utc(2026, 3, 10, 6, 0))
         [refused] = await ann.say("/daily post 07:00")
-        assert "is for this server's organisers" in refused.text
+        assert "is for this group's admins" in refused.text
         calls = len(fake.calls_of("getChatMember"))
         [own] = await ann.say("/daily")  # a learner's own /daily: no admin check
         assert "Today's prompt" in own.text and len(fake.calls_of("getChatMember")) == calls

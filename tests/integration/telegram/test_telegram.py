@@ -60,7 +60,7 @@ async def test_new_learner_start_next_done_and_answers(bot):
     assert "Right!" in verdict.text
 
     [typed] = await ann.say("/next")
-    assert "Reply with your answer" in typed.text
+    assert "Send your answer as a message" in typed.text
     [verdict] = await ann.say(await bot.answer_for(ann, right=False))  # just typing: an answer
     assert "Not quite yet" in verdict.text and "Numerator and denominator are swapped" in verdict.text
     assert "Send your next try as a message" in verdict.text and verdict.labels == ["Hint 💡", "Show solution"]
@@ -100,7 +100,7 @@ async def test_group_command_addressed_to_the_bot_and_a_reply_as_answer(bot):
     await cat.press(verdict, "Next")  # 6 + 6
     [verdict] = await cat.press(bot.fake.shown(GROUP)[-1], "12")
     [typed] = await cat.say(f"/next@{BOT_USERNAME}")
-    assert "Reply with your answer" in typed.text
+    assert "Reply to this message with your answer" in typed.text
 
     answer = await bot.answer_for(cat, right=True)
     assert await cat.say(answer) == []  # not a reply to the bot: ignored in a group
@@ -284,12 +284,12 @@ async def test_organiser_commands_check_group_admin_rights(tmp_path, catalog, cl
         org, member = b.person(51, "Org", group=group), b.person(52, "Mem", group=group)
         b.fake.admins.add((GROUP, org.id))
         [refused] = await member.say(f"/announce@{BOT_USERNAME} hello")
-        assert "organisers (admins) only" in refused.text
+        assert "is for this group's admins" in refused.text
         [posted] = await org.say("/announce Meet at 6 & bring <snacks>")
         assert posted.text == "📣 Meet at 6 & bring <snacks>" and posted.reply_to is None  # public post
         assert len(b.fake.calls_of("getChatMember")) == 2
         [in_dm] = await b.person(51, "Org").say("/announce hi")  # organiser rights belong to a group
-        assert "organisers (admins) only" in in_dm.text
+        assert "works in a group, for its organisers" in in_dm.text
 
 
 async def test_reminders_arrive_and_a_blocked_learner_is_marked_unreachable(bot, clock):
