@@ -41,7 +41,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.common import reply_images, split_text
-from bot.core.markup import to_markdown
+from bot.core.markup import esc, to_markdown, to_plain
 from bot.core.model import Actor, Reply, Terms
 from bot.core.ports import Destination, RateLimited, Unreachable
 from bot.core.registry import Arg, Command
@@ -232,14 +232,28 @@ def _embed_markdown(text: str) -> str:
     return re.sub(r"\]\(<(https?://[^>\s]+)>\)", r"](\1)", text)
 
 
+def embed_heading(reply: Reply) -> tuple[str, str]:
+    """An embed's title and the neutral text of its description. The text's first line is its heading, naming
+    the title in bold (``📘 **Vectors** · Linear algebra · about 10 min``): the embed's title takes its start
+    (``📘 Vectors``) and the description begins with the rest, so the title is not shown twice."""
+    head, _, body = reply.text.partition("\n")
+    before, bold, after = head.partition(f"**{esc(reply.title)}**")
+    if not bold:
+        return reply.title, reply.text
+    rest = after.strip().removeprefix("·").strip()
+    title = f"{to_plain(before).strip()} {reply.title}".strip()
+    return title, f"_{rest}_\n{body}" if rest else body.lstrip("\n")
+
+
 async def render(reply: Reply) -> list[Outgoing]:
     """A Reply as Discord messages: text split at Discord's limits, an embed for lessons (title + links),
     images and files as attachments, buttons on the last message."""
     text = to_markdown(reply.text)
     messages: list[Outgoing] = []
     if reply.title:
-        parts = split_text(_embed_markdown(text), EMBED_LIMIT)
-        embed = discord.Embed(title=reply.title[:256], description=parts[0], colour=EMBED_COLOUR,
+        title, described = embed_heading(reply)
+        parts = split_text(_embed_markdown(to_markdown(described)), EMBED_LIMIT)
+        embed = discord.Embed(title=title[:256], description=parts[0], colour=EMBED_COLOUR,
                               url=reply.links[0][1] if reply.links else None)
         messages.append(Outgoing(embed=embed))
         messages += [Outgoing(content=p) for p in split_text("\n\n".join(parts[1:]), MESSAGE_LIMIT) if p]

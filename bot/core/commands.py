@@ -7,7 +7,7 @@ import json
 import re
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core import challenges, learning, mastery, placement, reminders, streaks
 from bot.core.markup import esc
@@ -15,6 +15,10 @@ from bot.core.model import Attachment, Button, ProgressSnapshot, Reply, ReviewFo
 from bot.core.ports import Learner
 from bot.core.registry import Arg, Registry
 from bot.core.service import NEXT_BUTTON, Ctx, UsageError, resolve_zone, zone
+
+if TYPE_CHECKING:
+    from bot.content.loader import Catalog
+    from bot.content.model import Unit
 
 STREAK_WINDOW_DAYS = 400
 LEVELS_KEY = "_Levels: " + ", ".join(mastery.label(i) for i in range(len(mastery.LEVELS))) + "; /help progress explains them._"
@@ -160,20 +164,13 @@ def build_registry() -> Registry:
        Arg("topic", "a topic, e.g. probability", "topic", example="probability"))
     async def resources(ctx: Ctx, a: dict[str, Any]) -> Reply:
         if "topic" in a:
-            units = ctx.catalog.topic_by_id[a["topic"]].units
-        else:
-            learner = await ctx.learner()
-            states = await ctx.repo.unit_states(learner.id)
-            unit = learning.current_unit(ctx.catalog, states, learner.focus_topic)
-            if unit is None:
-                raise UsageError("You have finished every unit. Try `/resources <topic>` for a topic's links.")
-            units = (unit,)
-        lines: list[str] = []
-        for u in units:
-            lines.append(f"**{esc(u.title)}**")
-            lines += [f"• [{esc(x.title)}]({x.url})" + (f" — {x.note}" if x.note else "") for x in u.resources]
-            lines.append("")
-        return Reply("\n".join(lines).strip())
+            return resources_page(ctx, a["topic"], 0)
+        learner = await ctx.learner()
+        states = await ctx.repo.unit_states(learner.id)
+        unit = learning.current_unit(ctx.catalog, states, learner.focus_topic)
+        if unit is None:
+            raise UsageError("You have finished every unit. Try `/resources <topic>` for a topic's links.")
+        return Reply(f"📚 **{esc(unit.title)}** · what to study\n\n{_unit_links(unit)}", title=unit.title)
 
     @c("progress", "Your streak, units done, mastery levels, accuracy and reviews due", details=mastery.RULES.format(goal=learning.UNIT_GOAL))
     async def progress(ctx: Ctx, _: dict[str, Any]) -> Reply:
@@ -522,6 +519,48 @@ async def _forget_no(ctx: Ctx, nonce: str) -> Reply:
     return Reply("Nothing was deleted. Type /next to carry on.", buttons=((NEXT_BUTTON,),))
 
 
+RESOURCES_PAGE_CHARS = 3300  # a page of a topic's resources, with its heading: one message on every platform (Telegram
+# splits texts at 3500, a Discord embed holds 4096)
+
+
+def _unit_links(unit: Unit) -> str:
+    return "\n".join(f"• [{esc(x.title)}]({x.url})" + (f" — {x.note}" if x.note else "") for x in unit.resources)
+
+
+def _resource_pages(catalog: Catalog, topic_id: str) -> tuple[str, ...]:
+    """A topic's resources, unit by unit, in pages that each fit one message (a unit is never split)."""
+    pages: list[str] = []
+    for unit in catalog.topic_by_id[topic_id].units:
+        block = f"**{esc(unit.title)}**\n{_unit_links(unit)}"
+        if pages and len(pages[-1]) + len(block) + 2 <= RESOURCES_PAGE_CHARS:
+            pages[-1] += f"\n\n{block}"
+        else:
+            pages.append(block)
+    return tuple(pages)
+
+
+def resources_page(ctx: Ctx, topic_id: str, page: int) -> Reply:
+    """Page ``page`` (from 0) of a topic's resources, with buttons to the pages before and after."""
+    topic = ctx.catalog.topic_by_id[topic_id]
+    pages = _resource_pages(ctx.catalog, topic_id)
+    page = min(max(page, 0), len(pages) - 1)
+    title = f"{topic.title}: what to study"
+    of = f" · page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
+    turn = []
+    if page > 0:
+        turn.append(Button("◀ Previous", f"rs:{topic_id}:{page - 1}"))
+    if page + 1 < len(pages):
+        turn.append(Button("Next page ▶", f"rs:{topic_id}:{page + 1}", "primary"))
+    return Reply(f"📚 **{esc(title)}**{of}\n\n{pages[page]}", buttons=(tuple(turn),) if turn else (), title=title)
+
+
+async def _resources_page(ctx: Ctx, arg: str) -> Reply:
+    topic_id, _, page = arg.rpartition(":")
+    if topic_id not in ctx.catalog.topic_by_id or not page.isdecimal() or len(page) > 3:
+        raise UsageError("That button has expired. Type `/resources <topic>` again.")
+    return resources_page(ctx, topic_id, int(page))
+
+
 ACTIONS = {
     "n": _next,
     "d": _done,
@@ -541,6 +580,7 @@ ACTIONS = {
     "cl": challenges.press_leaderboard,  # cl:<challenge>
     "cc": challenges.press_choice,  # cc:<challenge>:<day>:<option>
     "ca": challenges.press_answer,  # ca:<challenge>:<day> (asks for text; where it cannot, says how to answer)
+    "rs": _resources_page,  # rs:<topic>:<page>
     "pl": lambda ctx, topic: placement.command(ctx, topic if topic in ctx.catalog.topic_by_id or topic == "stop"
                                                else None),  # pl:<topic>, pl:stop, pl: (go on / start)
 }

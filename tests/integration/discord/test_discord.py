@@ -127,7 +127,7 @@ async def test_next_is_ephemeral_with_buttons_and_done_moves_on(fake, bot):
     assert it.callback_types == [4]  # answered at once, no defer
     assert lesson.ephemeral
     [embed] = lesson.embeds
-    assert embed["title"] == "Unit One" and embed["url"] == "https://www.khanacademy.org/math"
+    assert embed["title"] == "📘 Unit One" and embed["url"] == "https://www.khanacademy.org/math"
     assert "[Khan Academy math](https://www.khanacademy.org/math)" in embed["description"]
     assert lesson.labels == ["Done ✓", "Practice ▶", "Skip"]
     assert lesson.button("Done")["custom_id"].startswith("b:d:b-one~")  # Ada's: ~ and her id
@@ -229,7 +229,7 @@ async def test_buttons_on_old_messages_work_after_a_restart(fake, start_bot):
 
 async def test_in_dms_replies_are_plain_messages_and_free_text_answers(fake, bot):
     msg = only(await run(fake, bot, fake.ada, "next", guild=False))
-    assert not msg.ephemeral and msg.embeds[0]["title"] == "Unit One"
+    assert not msg.ephemeral and msg.embeds[0]["title"] == "📘 Unit One"
     msg = only(await press(fake, bot, fake.ada, msg, "Done", guild=False))
     for _ in range(2):
         msg = only(await press(fake, bot, fake.ada, msg, "Skip", guild=False))

@@ -22,7 +22,7 @@ async def test_lesson_and_question_figures_are_attachments(fake, bot, catalog):
     [(name, data)] = lesson.files
     assert name == "figure-1.png" and data == figure_png(catalog.unit_by_id["b-one"].figures[0])
     [embed] = lesson.embeds
-    assert embed["title"] == "Unit One" and embed["image"]["url"] == "attachment://figure-1.png"
+    assert embed["title"] == "📘 Unit One" and embed["image"]["url"] == "attachment://figure-1.png"
 
     question = only(await press(fake, bot, fake.ada, lesson, "Done"))
     assert "Which is 3 + 3?" in question.text
