@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from weakref import WeakKeyDictionary
 
 from bot.content.model import Prompt
-from bot.core.learning import answer_markup
+from bot.core.learning import answer_markup, with_reading
 from bot.core.markup import esc
 from bot.core.model import DEFAULT_TERMS, Button, Reply, Terms
 from bot.core.ports import AnswerRecord, Destination, Messenger, RateLimited, Unreachable, terms_of
@@ -727,7 +727,8 @@ async def answer_post(ctx: Ctx, ch: Challenge, day: int, text: str) -> Reply:
                      "No points today; tomorrow's prompt is a fresh chance.")
         else:
             head += "\nOne answer counts on a shared post; /next gives you practice with second tries."
-    return Reply(f"{head}\n\n**Solution:** {prompt.solution.strip()}", math=True, public_text="✓ counted")
+    return with_reading(verdict, [Reply(f"{head}\n\n**Solution:** {prompt.solution.strip()}", math=True,
+                                        public_text="✓ counted")])[0]
 
 
 async def _points_line(ctx: Ctx, ch: Challenge, day: int, learner_id: int) -> str:

@@ -27,7 +27,7 @@ from bot.core.model import DEFAULT_TERMS, Button, Reply
 from bot.core.ports import AnswerRecord, LastAttempt, Learner, PromptStats, UnitState
 from bot.core.service import NEXT_BUTTON, UsageError, zone
 from bot.practice import srs, template
-from bot.practice.check import answer_latex, check_prompt, chosen_option, example_for
+from bot.practice.check import Verdict, answer_latex, check_prompt, chosen_option, example_for
 from bot.practice.display import option_label
 from bot.practice.template import Instance
 
@@ -452,6 +452,10 @@ async def _answer(ctx: Ctx, learner: Learner, prompt: Prompt, text: str) -> list
                       buttons=((Button("Show solution", f"v:{prompt.id}", "primary"),),))]
     verdict = check_prompt(prompt, text)
     ctx.core.observe("answer_check", result=verdict.status)
+    return with_reading(verdict, await _verdict_replies(ctx, learner, prompt, text, verdict))
+
+
+async def _verdict_replies(ctx: Ctx, learner: Learner, prompt: Prompt, text: str, verdict: Verdict) -> list[Reply]:
     if not verdict.counts:  # unreadable, or right but not in the form asked for: send it again
         return [Reply(verdict.feedback or f"I couldn't read that: {example_for(prompt.answer)}.", expects_answer=True)]
     if learner.open_source == PLACEMENT:
@@ -461,6 +465,16 @@ async def _answer(ctx: Ctx, learner: Learner, prompt: Prompt, text: str) -> list
     if verdict.right:
         return await _record(ctx, learner, prompt, True, text)
     return await _wrong_try(ctx, learner, prompt, text, verdict.feedback)
+
+
+def with_reading(verdict: Verdict, replies: list[Reply]) -> list[Reply]:
+    """The verdict's replies, the first one starting with how the answer was read when it was not typed the
+    way it reads (``Verdict.read_as``), so a learner sees what was checked before whether it was right."""
+    if not verdict.read_as or not replies:
+        return replies
+    first = replies[0]
+    line = f"🔎 Read as: ${verdict.read_as}$"
+    return [replace(first, text=f"{line}\n{first.text}", math=True), *replies[1:]]
 
 
 def _try_key(prompt: Prompt, text: str) -> str:

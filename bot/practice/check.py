@@ -73,6 +73,9 @@ class Verdict:
     status: Literal["right", "wrong", "unreadable", "nudge"]
     feedback: str = ""  # unreadable / nudge: why, and what to do; wrong: the matched mistake's hint, if any
     mistake: str | None = None  # the listed mistake this answer matched
+    # how the answer was read, as LaTeX, when it was not typed the way it reads (``2*(x+1)^2`` is
+    # ``2(x + 1)^{2}``): shown before the verdict, as STACK and Numbas do; "" when typed as shown
+    read_as: str = ""
 
     @property
     def right(self) -> bool:
@@ -85,6 +88,15 @@ class Verdict:
 
 
 NOT_A_TRY = "This doesn't count as a try: send it again."
+_AS_TYPED = str.maketrans({"−": "-", "*": None, "·": None, " ": None, "\t": None, "\n": None})
+
+
+def read_as(text: str, given: Value, kind: str) -> str:
+    """The answer as read (LaTeX), when what was typed differs from how it reads beyond spaces, the minus
+    sign and multiplication signs (``x^2`` reads ``x²``, ``1, 2`` reads ``[1, 2]``, ``sin x`` reads
+    ``sin(x)``); "" when it was typed as it reads (``2(x + 1)``, ``3/4``, ``0.5``)."""
+    shown = value_latex(given, kind)
+    return "" if text.translate(_AS_TYPED) == latex_to_unicode(shown).translate(_AS_TYPED) else shown
 
 
 class _BrokenCanonical(Exception):
@@ -604,6 +616,7 @@ def check_answer(answer: Answer, text: str, *, mistakes: Sequence[Mistake] = (),
     try:
         want = _canonical(answer)
         given = _read(answer, text, want)
+        seen = read_as(text, given, answer.kind)
         if degrees:
             bare = _bare_angle(given)
             if bare is not None:
@@ -615,15 +628,15 @@ def check_answer(answer: Answer, text: str, *, mistakes: Sequence[Mistake] = (),
         if _same(answer, given, want, deadline):
             problem = _form_problem(answer, given, want)
             if problem:
-                return Verdict("nudge", f"That is equal, but {problem}. {NOT_A_TRY}")
-            return Verdict("right")
+                return Verdict("nudge", f"That is equal, but {problem}. {NOT_A_TRY}", read_as=seen)
+            return Verdict("right", read_as=seen)
         for m in mistakes:
             if time.perf_counter() > deadline:
                 break
             mv = _mistake_value(answer, m.answer)
             if mv is not None and _same(answer, given, mv, deadline):
-                return Verdict("wrong", m.hint, m.answer)
-        return Verdict("wrong", _shape_feedback(answer, given, want))
+                return Verdict("wrong", m.hint, m.answer, read_as=seen)
+        return Verdict("wrong", _shape_feedback(answer, given, want), read_as=seen)
     except Unreadable as exc:
         return _unreadable(answer, exc.reason)
     except _BrokenCanonical as exc:

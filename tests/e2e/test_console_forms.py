@@ -80,19 +80,22 @@ def test_forms_degrees_thousands_and_answers_as_maths_in_the_console(tmp_path):
     assert said["3x + 6 - 2x + 2"].startswith("That is equal, but not simplified yet")
     assert said["x + 8"].startswith("✅ Right!") and "try" not in said["x + 8"].split("\n")[0]  # nudges are not tries
 
-    assert said["(2x - 3)^2"].startswith(f"That is equal, but not expanded yet: multiply out (2x − 3)². {nudge}")
-    assert said["4x^2 - 6x - 6x + 9"].startswith("That is equal, but not finished yet: collect the like terms.")
-    assert said["4x^2 - 12x + 9"].startswith("✅ Right!")
+    # how an answer was read comes first when it was not typed the way it reads (x^2 reads x²), as in STACK
+    assert said["(2x - 3)^2"].startswith("🔎 Read as: (2x − 3)²\n"
+                                         f"That is equal, but not expanded yet: multiply out (2x − 3)². {nudge}")
+    assert said["4x^2 - 6x - 6x + 9"].startswith("🔎 Read as: 4x² − 6x − 6x + 9\nThat is equal, but not finished")
+    assert said["4x^2 - 12x + 9"].startswith("🔎 Read as: 4x² − 12x + 9\n✅ Right!")
 
     assert said["[6cos(30), 6sin(30)]"].startswith(
         "This question is in degrees: did you mean cos(30°)? Write the degree sign, like 60° or 60 deg")
-    assert said["[6cos(30°), 6sin(30 deg)]"].startswith("✅ Right!")
+    assert said["[6cos(30°), 6sin(30 deg)]"].startswith("🔎 Read as: [6 cos(30°), 6 sin(30°)]\n✅ Right!")
 
     assert said["5,050"].startswith("✅ Right!")
 
     assert said["8^(2/3)"].startswith(f"That is equal, but not worked out yet: give it as a single number. {nudge}")
     assert said["4"].startswith("✅ Right!")
 
-    assert said["2*x*3"].startswith("❌ Not quite yet.")
+    assert said["2*x*3"].startswith("❌ Not quite yet.")  # typed as it reads (2x·3): nothing to show
+    assert "Read as" not in said["x + 8"] + said["4"] + said["5,050"] + said["2*x*3"]
     assert "Here is the worked solution, and the answer: 2x + 3." in said["/solution"]
     assert "2*x" not in said["/solution"] and "Traceback" not in p.stdout + p.stderr

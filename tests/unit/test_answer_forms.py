@@ -354,3 +354,31 @@ def test_form_checks_on_big_equal_inputs(monkeypatch) -> None:
     for answer, text in hostile:
         assert check_answer(answer, text).status in ("right", "nudge"), text
     assert check_answer(*hostile[0]).status == "nudge"  # a sum is not a product, however big
+
+
+@pytest.mark.parametrize(("value", "typed", "shown"), [
+    ("sin(x^2)", "sin x^2", r"\sin(x^{2})"),  # what a bare function takes: shown before the verdict
+    ("sin(x)^2", "sin^2 x", r"\sin(x)^{2}"),
+    ("2/x", "2x^-1", "2x^{-1}"),
+    ("(x+1)^2", "(x+1)**2", "(x + 1)^{2}"),
+    ("2*(x+1)", "2(x+1)", ""),  # typed as it reads (spaces and multiplication signs aside): nothing to show
+    ("2*(x+1)", "2 * (x + 1)", ""),
+    ("x/2", "x/2", ""),
+])
+def test_an_expression_not_typed_the_way_it_reads_is_shown_as_read(value, typed, shown):
+    assert check_answer(Answer(kind="expression", value=value, vars=("x",)), typed).read_as == shown
+
+
+@pytest.mark.parametrize(("kind", "value", "typed", "shown"), [
+    ("number", "1000", "1e3", "1000"),
+    ("number", "sqrt(2)", "sqrt 2", r"\sqrt{2}"),
+    ("number", "1/4", "1/4", ""),
+    ("number", "0.25", "0.25", ""),
+    ("number", "-3", "−3", ""),
+    ("vector", "[1, 2]", "1, 2", "[1, 2]"),
+    ("vector", "[1, 2]", "[1,2]", ""),
+    ("number", "1/4", "0.3", ""),  # wrong, and typed as it reads
+    ("number", "1/4", "x", ""),  # unreadable: nothing was read
+])
+def test_numbers_and_vectors_are_shown_as_read_only_when_typed_otherwise(kind, value, typed, shown):
+    assert check_answer(Answer(kind=kind, value=value), typed).read_as == shown

@@ -364,3 +364,16 @@ async def test_polling_pauses_before_the_next_get_updates_only_while_busy():
     for _ in range(BUSY):
         await app.update_processor._semaphore.acquire()  # what handling an update holds
     assert polling._busy()
+
+
+async def test_a_typed_answer_shows_how_it_was_read_before_the_verdict(bot):
+    ann = bot.person(27, "Ann")
+    [lesson] = await ann.say("/next")
+    [question] = await ann.press(lesson, "Done")
+    for _ in range(2):  # two choice questions, then one to type
+        [question] = await ann.press(question, "Skip")
+    assert "What is 1/4 as a fraction?" in question.text
+    [verdict] = await ann.say("0.3")  # typed as it reads: no line
+    assert verdict.text.startswith("❌ Not quite yet."), verdict.text
+    [verdict] = await ann.say("4^-1")
+    assert verdict.text.startswith("🔎 Read as: 4⁻¹\n✅ Right, on your second try!"), verdict.text
