@@ -5,9 +5,9 @@ a topic, 1-60 days, members, a leaderboard, a final post) or a **daily post** (`
 prompt a day, no scores, no end). Every day at the schedule's local time the sweep posts the day's prompt in
 the chat through the platform's ``Messenger`` (one claimed row per schedule and day, written before sending,
 so a post never goes out twice). Members answer it with its buttons (Discord: a modal), by replying to it
-(Telegram) or with ``/answer`` in the chat; the answer is checked by the practice engine, counts once per
-prompt, and is also recorded as a practice attempt (source ``challenge``) for the member's own streak,
-accuracy and reviews.
+(Telegram) or with ``/answer`` in the chat, as each platform's ``Terms`` say; the answer is checked by the
+practice engine, counts once per prompt, and is also recorded as a practice attempt (source ``challenge``)
+for the member's own streak, accuracy and reviews.
 
 Scoring (challenges; also in the README):
 
@@ -820,7 +820,7 @@ async def daily_post_command(ctx: Ctx, a: dict[str, Any]) -> Reply:
         )
     return Reply(
         f"☀️ Done: a study prompt here every day at {hhmm} ({tz}), the first on {local_text(first, tz)}. "
-        "Everyone can answer it (with its buttons or by replying); it counts for their own streak and practice, "
+        f"Everyone can answer it {ctx.actor.terms.posts_answered}; it counts for their own streak and practice, "
         "no scores. `/daily post off` stops it.", private=False,
     )
 

@@ -110,3 +110,19 @@ def test_explicit_run_without_a_token_says_what_to_do(tmp_path):
         "error: no DISCORD_TOKEN or TELEGRAM_TOKEN is set: put one in .env, "
         "or use `python -m bot console` to chat in this terminal"
     ]
+
+
+def test_the_console_names_no_chat_platform(tmp_path):
+    """Every command, bare and with a wrong argument, and a lesson and questions of the real curriculum:
+    the console is neither Discord nor Telegram, and says nothing of either."""
+    from bot.core.commands import build_registry
+    from tests.support.wording import foreign_words
+
+    names = [c.name for c in build_registry()]
+    lines = ["/start", "/next", "/1", "/skip", "/next", "/hint", "/solution", "/next", "/resources algebra", "/1"]
+    lines += [f"/{n}" for n in names if n != "forget"] + [f"/{n} nonsense" for n in names]
+    p = run_console(tmp_path, lines, env={"CONTENT_DIR": str(ROOT / "content")})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count("\n> ") >= len(lines) - 1 and "Traceback" not in p.stderr
+    assert foreign_words("console", p.stdout) == [], [line for line in p.stdout.splitlines()
+                                                        if foreign_words("console", line)]

@@ -249,6 +249,7 @@ class FakeDiscord:
             await ws.close(code=4000, message=b"fake shutting down")
         if self._runner is not None:
             await self._runner.cleanup()
+        assert not self.foreign, f"Discord replies name Telegram's things: {self.foreign}"
 
     @property
     def rest_url(self) -> str:

@@ -181,6 +181,7 @@ class FakeTelegram:
         self._new_update.set()  # let any long poll return
         if self._runner is not None:
             await self._runner.cleanup()
+        assert not self.foreign, f"Telegram replies name Discord's things: {self.foreign}"
 
     # ------------------------------------------------------------ what people do
 

@@ -1,7 +1,8 @@
 """Each platform in its own words: what a reply on one platform must never mention of another.
 
 The fakes scan every message the bot sends (texts, captions, embeds, button labels, popups, command menus)
-and keep what they find in ``foreign``; the fixtures that run a bot against a fake fail on any.
+and keep what they find in ``foreign``; stopping a fake fails on any, so every test that runs a bot against
+one checks its words (the fuzzers check after each input, leaving out words they typed themselves).
 """
 
 from __future__ import annotations

@@ -86,7 +86,8 @@ WRONG_FORM = [
 
 @pytest.mark.parametrize(("answer", "text"), RIGHT)
 def test_right_in_the_form_asked_for(answer: Answer, text: str) -> None:
-    assert check_answer(answer, text) == Verdict("right")
+    v = check_answer(answer, text)
+    assert v == Verdict("right", read_as=v.read_as)  # how it was read is shown too, when typed otherwise
 
 
 @pytest.mark.parametrize(("answer", "text", "nudge"), WRONG_FORM)

@@ -321,7 +321,7 @@ def test_mistake_matched_by_equivalence() -> None:
     v = check_answer(a, "-2x sin(x^2)", mistakes=ms)
     assert v.mistake == "-2*x*sin(x^2)"
     v = check_answer(a, "x cos(x^2)", mistakes=ms)
-    assert v == Verdict("wrong", "", None)
+    assert v == Verdict("wrong", "", None, read_as=r"x\cos(x^{2})")  # x^2 reads x²: shown as read
     assert check_answer(a, "2x cos(x^2)", mistakes=ms).right
 
 
