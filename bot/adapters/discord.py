@@ -248,7 +248,6 @@ def embed_heading(reply: Reply) -> tuple[str, str]:
 async def render(reply: Reply) -> list[Outgoing]:
     """A Reply as Discord messages: text split at Discord's limits, an embed for lessons (title + links),
     images and files as attachments, buttons on the last message."""
-    text = to_markdown(reply.text)
     messages: list[Outgoing] = []
     if reply.title:
         title, described = embed_heading(reply)
@@ -258,7 +257,7 @@ async def render(reply: Reply) -> list[Outgoing]:
         messages.append(Outgoing(embed=embed))
         messages += [Outgoing(content=p) for p in split_text("\n\n".join(parts[1:]), MESSAGE_LIMIT) if p]
     else:
-        messages += [Outgoing(content=p) for p in split_text(text, MESSAGE_LIMIT) if p]
+        messages += [Outgoing(content=p) for p in split_text(to_markdown(reply.text), MESSAGE_LIMIT) if p]
     if not messages:
         messages.append(Outgoing(content="\u200b"))
     last = messages[-1]

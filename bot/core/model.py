@@ -94,7 +94,9 @@ class Reply:
     private: bool = True  # personal: ephemeral on Discord, quoted reply in Telegram groups
     math: bool = False  # the text has formulas worth rendering as an image where images are shown
     expects_answer: bool = False  # a question is open: free text from this learner is an answer
-    title: str = ""  # lessons: a title for embeds
+    # lessons, resources: a title for embeds; the text's first line is the heading that names it in bold, which
+    # an embed does not repeat (see bot.adapters.discord.embed_heading)
+    title: str = ""
     links: tuple[tuple[str, str], ...] = ()  # lessons: (label, url) for embeds / link lists
     chart: ProgressSnapshot | None = None  # adapters that show images render it (bot.render.charts)
     figures: tuple[FigureSpec, ...] = ()  # pictures of the lesson or question (bot.render.figures)

@@ -95,8 +95,13 @@ def read_as(text: str, given: Value, kind: str) -> str:
     """The answer as read (LaTeX), when what was typed differs from how it reads beyond spaces, the minus
     sign and multiplication signs (``x^2`` reads ``x²``, ``1, 2`` reads ``[1, 2]``, ``sin x`` reads
     ``sin(x)``); "" when it was typed as it reads (``2(x + 1)``, ``3/4``, ``0.5``)."""
-    shown = value_latex(given, kind)
-    return "" if text.translate(_AS_TYPED) == latex_to_unicode(shown).translate(_AS_TYPED) else shown
+    try:
+        shown = value_latex(given, kind)
+        same = text.translate(_AS_TYPED) == latex_to_unicode(shown).translate(_AS_TYPED)
+    except Exception:  # noqa: BLE001 - showing the reading is a courtesy: it never costs the verdict
+        log.exception("cannot show how %r was read", text[:80])
+        return ""
+    return "" if same else shown
 
 
 class _BrokenCanonical(Exception):
