@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import keyword
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -40,9 +42,14 @@ def _sympy_forms(answer: Answer) -> list[str]:
     """Equivalent rewritings of an expression value (the bench's own content, so sympify is fine here)."""
     import sympy
 
-    names = {v: sympy.Symbol(v) for v in answer.vars}
+    # a variable named as a Python keyword (lambda) is read under another name, and prints as itself
+    safe = {v: f"{v}_" if keyword.iskeyword(v) else v for v in answer.vars}
+    names = {safe[v]: sympy.Symbol(v) for v in answer.vars}
     names["e"] = sympy.E
-    e = sympy.sympify(answer.value.replace("^", "**"), locals=names)
+    text = answer.value.replace("^", "**")
+    for v, name in safe.items():
+        text = re.sub(rf"\b{v}\b", name, text)
+    e = sympy.sympify(text, locals=names)
     forms = []
     for f in (sympy.expand, sympy.factor, sympy.simplify):
         try:
