@@ -41,7 +41,7 @@ from bot.core.markup import esc
 from bot.core.model import DEFAULT_TERMS, Button, Reply, Terms
 from bot.core.ports import AnswerRecord, Destination, Messenger, RateLimited, Unreachable, terms_of
 from bot.core.reminders import DEFAULT_RATES, RateLimiter, local_instant, next_instant, parse_hhmm
-from bot.core.service import UsageError, zone
+from bot.core.service import UsageError, organisers_only, zone
 from bot.practice import srs, template
 from bot.practice.check import check_prompt, example_for
 from bot.practice.display import option_label
@@ -498,10 +498,6 @@ def _in_group(ctx: Ctx, what: str) -> None:
         raise UsageError(f"{what} works in {ctx.actor.terms.chat}: run it there.")
 
 
-def _refuse(ctx: Ctx, command: str) -> Reply:
-    return Reply(f"🚫 `{command}` is for {ctx.actor.terms.organisers}. Nothing was changed.")
-
-
 async def _current(ctx: Ctx, kind: str = CHALLENGE) -> Challenge | None:
     assert ctx.actor.chat_id is not None
     return await ctx.repo.open_challenge(ctx.actor.platform, ctx.actor.chat_id, kind)
@@ -527,7 +523,7 @@ async def challenge_command(ctx: Ctx, a: dict[str, Any]) -> Reply | list[Reply]:
     action = a["action"]
     _in_group(ctx, "/challenge")
     if action in ADMIN_ACTIONS and not ctx.actor.is_admin:
-        return _refuse(ctx, f"/challenge {action}")
+        return organisers_only(ctx.actor, f"/challenge {action}")
     if action == "start":
         return await start(ctx, a)
     if action == "join":
@@ -785,7 +781,7 @@ async def answer_in_chat(ctx: Ctx, text: str) -> Reply | None:
 async def daily_post_command(ctx: Ctx, a: dict[str, Any]) -> Reply:
     _in_group(ctx, "/daily post")
     if not ctx.actor.is_admin:
-        return _refuse(ctx, "/daily post")
+        return organisers_only(ctx.actor, "/daily post")
     when = (a.get("time") or "").strip().lower()
     if not when:
         raise UsageError("Give the time: `/daily post 19:00 Europe/Berlin`, or `/daily post off`.")

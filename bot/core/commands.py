@@ -18,7 +18,6 @@ from bot.core.service import NEXT_BUTTON, Ctx, UsageError, resolve_zone, zone
 
 if TYPE_CHECKING:
     from bot.content.loader import Catalog
-    from bot.content.model import Unit
 
 STREAK_WINDOW_DAYS = 400
 LEVELS_KEY = "_Levels: " + ", ".join(mastery.label(i) for i in range(len(mastery.LEVELS))) + "; /help progress explains them._"
@@ -170,7 +169,7 @@ def build_registry() -> Registry:
         unit = learning.current_unit(ctx.catalog, states, learner.focus_topic)
         if unit is None:
             raise UsageError("You have finished every unit. Try `/resources <topic>` for a topic's links.")
-        return Reply(f"📚 **{esc(unit.title)}** · what to study\n\n{_unit_links(unit)}", title=unit.title)
+        return Reply(f"📚 **{esc(unit.title)}** · what to study\n\n{learning.unit_links(unit)}", title=unit.title)
 
     @c("progress", "Your streak, units done, mastery levels, accuracy and reviews due", details=mastery.RULES.format(goal=learning.UNIT_GOAL))
     async def progress(ctx: Ctx, _: dict[str, Any]) -> Reply:
@@ -523,15 +522,11 @@ RESOURCES_PAGE_CHARS = 3300  # a page of a topic's resources, with its heading: 
 # splits texts at 3500, a Discord embed holds 4096)
 
 
-def _unit_links(unit: Unit) -> str:
-    return "\n".join(f"• [{esc(x.title)}]({x.url})" + (f" — {x.note}" if x.note else "") for x in unit.resources)
-
-
 def _resource_pages(catalog: Catalog, topic_id: str) -> tuple[str, ...]:
     """A topic's resources, unit by unit, in pages that each fit one message (a unit is never split)."""
     pages: list[str] = []
     for unit in catalog.topic_by_id[topic_id].units:
-        block = f"**{esc(unit.title)}**\n{_unit_links(unit)}"
+        block = f"**{esc(unit.title)}**\n{learning.unit_links(unit)}"
         if pages and len(pages[-1]) + len(block) + 2 <= RESOURCES_PAGE_CHARS:
             pages[-1] += f"\n\n{block}"
         else:

@@ -170,9 +170,7 @@ def lesson_reply(catalog: Catalog, unit: Unit, learner: Learner) -> Reply:
     lines.append(f"_Why it matters for ML:_ {unit.why_ml.strip()}")
     lines.append("")
     lines.append("**Study:**")
-    for r in unit.resources:
-        note = f" — {r.note}" if r.note else ""
-        lines.append(f"• [{esc(r.title)}]({r.url}){note}")
+    lines.append(unit_links(unit))
     lines.append("")
     lines.append("When you have studied it, press **Done** to practise. **Skip** if you already know this unit.")
     return Reply(
@@ -183,6 +181,11 @@ def lesson_reply(catalog: Catalog, unit: Unit, learner: Learner) -> Reply:
         links=tuple((r.title, r.url) for r in unit.resources),
         figures=unit.figures,
     )
+
+
+def unit_links(unit: Unit) -> str:
+    """A unit's resources, one bullet each: its linked title and its note (lessons, /resources)."""
+    return "\n".join(f"• [{esc(r.title)}]({r.url})" + (f" — {r.note}" if r.note else "") for r in unit.resources)
 
 
 def question_reply(catalog: Catalog, prompt: Prompt, source: str, again: bool = False,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot.core.model import Reply, Terms
+from bot.core.model import DEFAULT_TERMS, Reply, Terms
 
 Clock = Callable[[], datetime]  # returns an aware UTC instant
 
@@ -177,7 +177,7 @@ class Messenger(Protocol):
     async def send(self, destination: Destination, reply: Reply) -> None: ...
 
 
-def terms_of(messenger: Messenger) -> Terms:
-    """The words of a messenger's platform; the neutral ones for a messenger that has none of its own."""
+def terms_of(messenger: Messenger | None) -> Terms:
+    """The words of a messenger's platform; the neutral ones for none, or a messenger without its own."""
     terms = getattr(messenger, "terms", None)
-    return terms if isinstance(terms, Terms) else Terms()
+    return terms if isinstance(terms, Terms) else DEFAULT_TERMS

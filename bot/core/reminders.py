@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from bot.content.model import Prompt
 from bot.core import learning, streaks
 from bot.core.markup import esc
-from bot.core.model import DEFAULT_TERMS, Button, Reply, Terms
+from bot.core.model import DEFAULT_TERMS, Button, Reply
 from bot.core.ports import Destination, Learner, Messenger, RateLimited, UnitState, Unreachable, terms_of
 from bot.core.service import zone
 
@@ -318,7 +318,8 @@ class ReminderService:
                         dailies.append((c.learner.id, c.decision.local_date, prompt.id, drawn.stored))
                 reply = reminder_reply(self.catalog, c.learner, s, prompt, snoozed=c.decision.kind != "daily",
                                        questions=questions, day=c.decision.local_date,
-                                       how=self._terms(c).answer)
+                                       how=terms_of(self.messengers.get(c.destination.platform)
+                                                    if c.destination is not None else None).answer)
             replies.append((c, reply))
         if dailies:
             await self.repo.set_daily_prompts(dailies, now)
@@ -354,11 +355,6 @@ class ReminderService:
             stats.released = len(released)
             log.info("stopping: %d claimed reminders given back, to be sent later", len(released))
         return stats
-
-    def _terms(self, c: Claim) -> Terms:
-        """The words of the platform a claim is sent on."""
-        messenger = self.messengers.get(c.destination.platform) if c.destination is not None else None
-        return terms_of(messenger) if messenger is not None else DEFAULT_TERMS
 
     async def _deliver(self, c: Claim, reply: Reply) -> str:
         assert c.destination is not None

@@ -28,6 +28,13 @@ log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 4000
 
 
+def organisers_only(actor: Actor, command: str) -> Reply:
+    """The refusal of an organiser command to someone who is not one here, in their platform's words."""
+    terms = actor.terms
+    whom = f"works in {terms.chat}, for its organisers" if actor.is_private else f"is for {terms.organisers}"
+    return Reply(f"🚫 {command} {whom}. Nothing was changed.")
+
+
 class UsageError(Exception):
     """Bad input: the message is shown to the learner (with ``buttons``, e.g. suggestions), nothing is changed."""
 
@@ -339,9 +346,7 @@ class Core:
 
     async def _run(self, ctx: Ctx, command: Command, args: str | dict[str, Any]) -> Any:
         if command.admin and not ctx.actor.is_admin:
-            terms = ctx.actor.terms
-            whom = f"works in {terms.chat}, for its organisers" if ctx.actor.is_private else f"is for {terms.organisers}"
-            return Reply(f"🚫 /{command.name} {whom}. Nothing was changed.")
+            return organisers_only(ctx.actor, f"/{command.name}")
         values = parse_args(self, command, args)
         return await command.handler(ctx, values)
 
